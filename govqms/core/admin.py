@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from .models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only and changes only through services."""
+
+    list_display = ("seq", "created_at", "actor_label", "action", "object_type", "object_label")
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_label", "object_label", "object_id", "request_id")
+    date_hierarchy = "created_at"
+    ordering = ("-seq",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
