@@ -44,7 +44,9 @@ class SessionAuth(APIKeyCookie):
 api = NinjaAPI(
     title="GovQMS API",
     version="1",
-    description=_("API của GovQMS: hệ thống quản lý chất lượng ISO 9001:2015 cho cơ quan hành chính."),
+    description=_(
+        "API của GovQMS: hệ thống quản lý chất lượng ISO 9001:2015 cho cơ quan hành chính."
+    ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api-v1",
     openapi_url="/openapi.json",

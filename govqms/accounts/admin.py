@@ -39,8 +39,9 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         from . import services
 
-        services.user_admin_save(actor=request.user, user=obj, changed=form.changed_data,
-                                 created=not change)
+        services.user_admin_save(
+            actor=request.user, user=obj, changed=form.changed_data, created=not change
+        )
 
 
 @admin.register(RoleAssignment)
@@ -59,7 +60,10 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
         if not change:
             created = services.role_grant(
-                actor=request.user, user=obj.user, role=obj.role, unit=obj.unit,
+                actor=request.user,
+                user=obj.user,
+                role=obj.role,
+                unit=obj.unit,
                 valid_until=obj.valid_until,
             )
             obj.pk = created.pk

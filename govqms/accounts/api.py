@@ -42,8 +42,11 @@ class UserOut(Schema):
 @router.get("/me", response=MeOut, operation_id="accounts_me")
 def me(request):
     user = request.user
-    return {"username": user.username, "full_name": user.full_name,
-            "roles": list(selectors.my_roles(user=user))}
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "roles": list(selectors.my_roles(user=user)),
+    }
 
 
 @router.get("/users", response=list[UserOut], operation_id="accounts_user_list")

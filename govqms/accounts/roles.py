@@ -37,7 +37,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DESK_OFFICER: frozenset(_STAFF | {"dossier.receive"}),
     Role.CASE_HANDLER: frozenset(_STAFF | {"dossier.process"}),
     Role.UNIT_LEADER: frozenset(
-        _STAFF | {"dossier.process", "dossier.approve", "report.view", "accounts.view", "quality.view"}
+        _STAFF
+        | {"dossier.process", "dossier.approve", "report.view", "accounts.view", "quality.view"}
     ),
     Role.QUALITY_OFFICER: frozenset(
         _STAFF | {"report.view", "quality.view", "quality.manage", "audit.view"}

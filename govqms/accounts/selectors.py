@@ -16,8 +16,11 @@ def role_assignment_list(*, user, for_user: User | None = None):
 
 def my_roles(*, user):
     """A user's own grants (always visible to themselves)."""
-    return RoleAssignment.objects.active().filter(user=user).select_related("unit").order_by(
-        "unit__path", "role"
+    return (
+        RoleAssignment.objects.active()
+        .filter(user=user)
+        .select_related("unit")
+        .order_by("unit__path", "role")
     )
 
 

@@ -21,7 +21,7 @@ from .roles import Role
 from .scoping import clear_scope_cache
 
 PERM_MANAGE = "accounts.manage"
-TOKEN_PREFIX = "gq_"
+TOKEN_PREFIX = "gq_"  # noqa: S105 - a public marker, not a secret
 
 
 def _check(actor, unit: OrgUnit | None) -> None:
@@ -123,15 +123,21 @@ def role_grant(
         user=user,
         role=role,
         unit=unit,
-        defaults={"granted_by": actor if getattr(actor, "pk", None) else None,
-                  "valid_until": valid_until},
+        defaults={
+            "granted_by": actor if getattr(actor, "pk", None) else None,
+            "valid_until": valid_until,
+        },
     )
     if created:
         audit_append(
             actor=actor,
             action="grant",
             obj=assignment,
-            changes={"user": [None, user.username], "role": [None, role], "unit": [None, unit.code]},
+            changes={
+                "user": [None, user.username],
+                "role": [None, role],
+                "unit": [None, unit.code],
+            },
         )
     clear_scope_cache(user)
     return assignment
@@ -144,8 +150,11 @@ def role_revoke(*, actor, assignment: RoleAssignment, reason: str = "") -> None:
         actor=actor,
         action="revoke",
         obj=assignment,
-        changes={"user": [assignment.user.username, None], "role": [assignment.role, None],
-                 "unit": [assignment.unit.code, None]},
+        changes={
+            "user": [assignment.user.username, None],
+            "role": [assignment.role, None],
+            "unit": [assignment.unit.code, None],
+        },
         reason=reason,
     )
     user = assignment.user
@@ -163,11 +172,18 @@ def api_token_create(
         _check(actor, user.home_unit)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name.strip() or "API", prefix=raw[:10], key_hash=hash_token(raw),
+        user=user,
+        name=name.strip() or "API",
+        prefix=raw[:10],
+        key_hash=hash_token(raw),
         expires_at=expires_at,
     )
-    audit_append(actor=actor, action="create", obj=token,
-                 changes={"user": [None, user.username], "name": [None, token.name]})
+    audit_append(
+        actor=actor,
+        action="create",
+        obj=token,
+        changes={"user": [None, user.username], "name": [None, token.name]},
+    )
     return token, raw
 
 

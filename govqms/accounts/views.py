@@ -83,7 +83,7 @@ def profile(request):
     form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _, new_key = services.api_token_create(
+        _token, new_key = services.api_token_create(
             actor=request.user, user=request.user, name=form.cleaned_data["name"]
         )
         messages.success(request, _("Đã tạo khóa API. Hãy sao chép ngay: khóa chỉ hiển thị một lần."))

@@ -23,8 +23,13 @@ class AuditEntryOut(Schema):
 
 
 @router.get("/entries", response=list[AuditEntryOut], operation_id="audit_entry_list")
-def entry_list(request, object_type: str | None = None, object_id: str | None = None,
-               limit: int = 100, offset: int = 0):
+def entry_list(
+    request,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
     """Audit entries within the caller's scope (needs audit.view), newest first."""
     limit = max(1, min(limit, 1000))
     qs = audit_entry_list(user=request.user, object_type=object_type, object_id=object_id)

@@ -59,7 +59,9 @@ def entry_payload(entry: AuditEntry) -> dict[str, Any]:
 
 
 def compute_hash(entry: AuditEntry) -> str:
-    blob = json.dumps(entry_payload(entry), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    blob = json.dumps(
+        entry_payload(entry), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

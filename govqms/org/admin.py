@@ -23,9 +23,20 @@ class OrgUnitAdmin(admin.ModelAdmin):
         from . import services
 
         if change:
-            fields = {name: form.cleaned_data[name] for name in form.changed_data
-                      if name in {"name", "short_name", "national_code", "valid_from", "valid_to",
-                                  "kind", "source"}}
+            fields = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name
+                in {
+                    "name",
+                    "short_name",
+                    "national_code",
+                    "valid_from",
+                    "valid_to",
+                    "kind",
+                    "source",
+                }
+            }
             original = OrgUnit.objects.get(pk=obj.pk)
             services.unit_update(actor=request.user, unit=original, **fields)
         else:

@@ -23,8 +23,9 @@ class UnitOut(Schema):
 
 
 @router.get("/units", response=list[UnitOut], operation_id="org_unit_list")
-def unit_list(request, kind: str | None = None, parent: str | None = None, limit: int = 500,
-              offset: int = 0):
+def unit_list(
+    request, kind: str | None = None, parent: str | None = None, limit: int = 500, offset: int = 0
+):
     """Units the caller may see (current ones), optionally filtered by kind or parent code."""
     parent_unit = selectors.unit_get(user=request.user, code=parent) if parent else None
     qs = selectors.unit_list(user=request.user, kind=kind, parent=parent_unit)

@@ -64,7 +64,10 @@ class OrgUnit(models.Model):
     depth = models.PositiveSmallIntegerField(_("cấp"), default=0, editable=False)
     valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
     valid_to = models.DateField(
-        _("hết hiệu lực từ"), null=True, blank=True, help_text=_("Ngày đầu tiên không còn hiệu lực.")
+        _("hết hiệu lực từ"),
+        null=True,
+        blank=True,
+        help_text=_("Ngày đầu tiên không còn hiệu lực."),
     )
     source = models.CharField(_("nguồn dữ liệu"), max_length=120, blank=True)
 

@@ -14,7 +14,9 @@ from .models import OrgUnit, UnitSuccession
 PERM_VIEW = "org.view"
 
 
-def unit_list(*, user, kind: str | None = None, parent: OrgUnit | None = None, current: bool = True):
+def unit_list(
+    *, user, kind: str | None = None, parent: OrgUnit | None = None, current: bool = True
+):
     qs = OrgUnit.objects.restrict(user, PERM_VIEW).select_related("parent")
     if current:
         qs = qs.current()
@@ -26,7 +28,7 @@ def unit_list(*, user, kind: str | None = None, parent: OrgUnit | None = None, c
 
 
 def unit_get(*, user, code: str) -> OrgUnit:
-    """The current unit with this code, if the user may see it; 404 otherwise (no leak of existence)."""
+    """The current unit with this code if the user may see it; else 404 (existence not leaked)."""
     unit = unit_list(user=user).filter(code=code).first()
     if unit is None:
         raise Http404(_("Không tìm thấy đơn vị %(code)s.") % {"code": code})
@@ -58,9 +60,9 @@ def predecessor_paths(unit_paths: Iterable[str]) -> set[str]:
     Used by scoping, so that today's ward sees the history of the wards merged into it.
     """
     frontier = set(
-        UnitSuccession.objects.filter(
-            successor__path__in=list(unit_paths)
-        ).values_list("predecessor_id", "predecessor__path")
+        UnitSuccession.objects.filter(successor__path__in=list(unit_paths)).values_list(
+            "predecessor_id", "predecessor__path"
+        )
     )
     seen_ids: set[int] = set()
     paths: set[str] = set()
@@ -102,7 +104,9 @@ def rollup_map(*, on: datetime.date | None = None) -> dict[int, int]:
     """
     day = on or timezone.localdate()
     closed = dict(
-        OrgUnit.objects.filter(valid_to__isnull=False, valid_to__lte=day).values_list("id", "valid_to")
+        OrgUnit.objects.filter(valid_to__isnull=False, valid_to__lte=day).values_list(
+            "id", "valid_to"
+        )
     )
     primary = dict(
         UnitSuccession.objects.filter(primary=True).values_list("predecessor_id", "successor_id")

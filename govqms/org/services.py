@@ -14,7 +14,16 @@ from govqms.core.scoping import require
 
 from .models import OrgUnit, UnitSuccession
 
-UNIT_FIELDS = ("code", "national_code", "name", "short_name", "kind", "path", "valid_from", "valid_to")
+UNIT_FIELDS = (
+    "code",
+    "national_code",
+    "name",
+    "short_name",
+    "kind",
+    "path",
+    "valid_from",
+    "valid_to",
+)
 PERM_MANAGE = "org.manage"
 
 
@@ -55,7 +64,10 @@ def unit_create(
     unit.full_clean()
     unit.save()
     audit_append(
-        actor=actor, action="create", obj=unit, changes=diff_fields(None, snapshot(unit, UNIT_FIELDS))
+        actor=actor,
+        action="create",
+        obj=unit,
+        changes=diff_fields(None, snapshot(unit, UNIT_FIELDS)),
     )
     return unit
 
@@ -125,8 +137,12 @@ def unit_succession_record(
                     action="create",
                     obj=link,
                     unit_path=old.path,
-                    changes={"predecessor": [None, old.code], "successor": [None, new.code],
-                             "kind": [None, kind], "effective_date": [None, effective_date]},
+                    changes={
+                        "predecessor": [None, old.code],
+                        "successor": [None, new.code],
+                        "kind": [None, kind],
+                        "effective_date": [None, effective_date],
+                    },
                 )
             links.append(link)
     return links

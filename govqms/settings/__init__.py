@@ -2,8 +2,8 @@
 SQLite (WAL) in ./data, Celery tasks run eagerly in-process, DEBUG off unless asked for.
 
 Environment variables (all optional):
-  DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/govqms (default: sqlite in GOVQMS_DATA_DIR)
-  SECRET_KEY          required when DEBUG is off in production; a stable dev key is derived otherwise
+  DATABASE_URL        postgres://user@127.0.0.1:5432/govqms (default: SQLite in the data dir)
+  SECRET_KEY          set it in production; the embedded default uses a fixed local key
   DEBUG               1/0
   ALLOWED_HOSTS       comma-separated
   CELERY_BROKER_URL   redis://... or amqp://...; empty = eager in-process tasks
@@ -165,6 +165,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 MEDIA_ROOT = DATA_DIR / "media"
+for _folder in (DATA_DIR, STATIC_ROOT):
+    _folder.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
