@@ -17,9 +17,9 @@ def make_unit(code, name, kind, parent=None, **extra):
     )
 
 
-def make_user(username, role=None, unit=None, **extra):
+def make_user(username, role=None, unit=None, home=None, **extra):
     user = account_services.user_create(
-        actor=None, username=username, password=None, home_unit=unit, **extra
+        actor=None, username=username, password=None, home_unit=home or unit, **extra
     )
     if role is not None:
         account_services.role_grant(actor=None, user=user, role=role, unit=unit)
@@ -42,7 +42,9 @@ def users(tree):
     """One user per role: ward-A staff, ward-B staff, and province-level roles at Hanoi."""
     return {
         "desk_a": make_user("desk_a", Role.DESK_OFFICER, tree["ward_a"]),
-        "handler_a": make_user("handler_a", Role.CASE_HANDLER, tree["div_a"]),
+        # Roles over dossiers are granted at the competent unit (the ward); the handler works in
+        # one of its internal divisions.
+        "handler_a": make_user("handler_a", Role.CASE_HANDLER, tree["ward_a"], home=tree["div_a"]),
         "leader_a": make_user("leader_a", Role.UNIT_LEADER, tree["ward_a"]),
         "quality_a": make_user("quality_a", Role.QUALITY_OFFICER, tree["ward_a"]),
         "desk_b": make_user("desk_b", Role.DESK_OFFICER, tree["ward_b"]),

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -52,6 +53,7 @@ def _qr_svg(data: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+@never_cache  # the enrolment page shows the TOTP secret
 @login_required
 def two_factor(request):
     """Verify a TOTP code; a user with no confirmed device first enrols one (QR + secret)."""
@@ -78,6 +80,7 @@ def two_factor(request):
     return render(request, "accounts/two_factor.html", context)
 
 
+@never_cache  # a new API key is shown once: keep it out of caches and history
 @login_required
 def profile(request):
     form = ApiTokenForm(request.POST or None)
@@ -86,7 +89,9 @@ def profile(request):
         _token, new_key = services.api_token_create(
             actor=request.user, user=request.user, name=form.cleaned_data["name"]
         )
-        messages.success(request, _("Đã tạo khóa API. Hãy sao chép ngay: khóa chỉ hiển thị một lần."))
+        messages.success(
+            request, _("Đã tạo khóa API. Hãy sao chép ngay: khóa chỉ hiển thị một lần.")
+        )
         form = ApiTokenForm()
     context = {
         "form": form,

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "govqms.core",
     "govqms.org",
     "govqms.accounts",
+    "govqms.workdays",
+    "govqms.procedures",
+    "govqms.dossiers",
     "govqms.web",
     "govqms.demo",
 ]

@@ -8,6 +8,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from govqms.accounts.selectors import my_roles
 from govqms.core.models import AuditEntry
@@ -95,6 +96,8 @@ def _field_label(object_type: str, field: str):
 def _short(value) -> str:
     if value is None or value == "":
         return "∅"
+    if isinstance(value, bool):
+        return str(_("có") if value else _("không"))
     text = value if isinstance(value, str) else str(value)
     if len(text) > SUMMARY_VALUE_CHARS:
         return text[: SUMMARY_VALUE_CHARS - 1] + "…"

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .calendar import UTC, US_PER_HOUR, WorkCalendar, require_aware
+from .calendar import US_PER_HOUR, UTC, WorkCalendar, require_aware
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 

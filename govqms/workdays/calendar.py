@@ -48,7 +48,10 @@ MODE_END_OF_DAY = "end_of_day"
 DEADLINE_MODES = (MODE_HOURS, MODE_END_OF_DAY)
 
 #: Vietnamese state agencies: 07:30-12:00 and 13:00-16:30, Monday to Friday (8 working hours).
-VN_DEFAULT_SESSIONS: DayHours = ((dt.time(7, 30), dt.time(12, 0)), (dt.time(13, 0), dt.time(16, 30)))
+VN_DEFAULT_SESSIONS: DayHours = (
+    (dt.time(7, 30), dt.time(12, 0)),
+    (dt.time(13, 0), dt.time(16, 30)),
+)
 VN_DEFAULT_HOURS: Mapping[int, DayHours] = MappingProxyType(
     {weekday: VN_DEFAULT_SESSIONS for weekday in range(5)}
 )
@@ -125,7 +128,9 @@ class Limit:
         if amount < 0:
             raise ValueError("a time limit cannot be negative")
         if self.unit not in self.UNITS:
-            raise ValueError(f"limit unit must be one of {', '.join(self.UNITS)}, got {self.unit!r}")
+            raise ValueError(
+                f"limit unit must be one of {', '.join(self.UNITS)}, got {self.unit!r}"
+            )
         if self.unit == "d" and amount != amount.to_integral_value():
             raise ValueError("a limit in calendar days must be a whole number of days")
         object.__setattr__(self, "amount", amount)
@@ -212,7 +217,7 @@ class WorkCalendar:
     weekend: frozenset[int] = frozenset({5, 6})
     hours: Mapping[int, DayHours] = field(default_factory=lambda: dict(VN_DEFAULT_HOURS))
     hours_periods: Sequence[HoursPeriod] = ()
-    tz: ZoneInfo = ZoneInfo(VN_TIMEZONE)
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(VN_TIMEZONE))
     hours_per_day: Decimal = Decimal(8)
     deadline_mode: str = MODE_HOURS
     calendar_day_rollover: bool = True

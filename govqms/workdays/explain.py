@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from .calendar import MODE_END_OF_DAY, MODE_HOURS, UTC, Limit, Pause
@@ -14,6 +15,7 @@ from .calendar import MODE_END_OF_DAY, MODE_HOURS, UTC, Limit, Pause
 if TYPE_CHECKING:  # pragma: no cover
     from .calendar import WorkCalendar
 
+DASH = "\u2013"  # en dash, as in "14–22/02"  # noqa: RUF003
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
 
@@ -66,14 +68,14 @@ def fmt_instant(value: dt.datetime) -> str:
 
 
 def fmt_range(first: dt.date, last: dt.date) -> str:
-    """14–22/02, 28/02–01/03, 31/12/2025–01/01/2026, or 02/01 for one day."""
+    """14-22/02, 28/02-01/03, 31/12/2025-01/01/2026 (with an en dash), or 02/01."""
     if first == last:
         return first.strftime("%d/%m")
     if first.year != last.year:
-        return f"{fmt_date(first)}–{fmt_date(last)}"
+        return f"{fmt_date(first)}{DASH}{fmt_date(last)}"
     if first.month == last.month:
-        return f"{first.day:02d}–{last.strftime('%d/%m')}"
-    return f"{first.strftime('%d/%m')}–{last.strftime('%d/%m')}"
+        return f"{first.day:02d}{DASH}{last.strftime('%d/%m')}"
+    return f"{first.strftime('%d/%m')}{DASH}{last.strftime('%d/%m')}"
 
 
 def fmt_duration(value: dt.timedelta) -> str:
@@ -141,7 +143,7 @@ def _situation(cal: WorkCalendar, local: dt.datetime) -> str:
         return "day_off"
     if t < sessions[0][0]:
         return "before_hours"
-    for (_, end), (next_start, _) in zip(sessions, sessions[1:], strict=False):
+    for (_, end), (next_start, _) in pairwise(sessions):
         if end <= t < next_start:
             return "break"
     if t >= sessions[-1][1]:
@@ -171,7 +173,9 @@ def _receipt_step(cal: WorkCalendar, local: dt.datetime, mode: str, limit: Limit
         if start == local:
             text = f"{head} → bắt đầu tính ngay"
         else:
-            text = f"{head} → bắt đầu tính từ {start.strftime('%H:%M')} ngày {fmt_date(start.date())}"
+            text = (
+                f"{head} → bắt đầu tính từ {start.strftime('%H:%M')} ngày {fmt_date(start.date())}"
+            )
         first_counted = start.date()
         counting_from: dt.datetime | dt.date = start
     else:
@@ -303,7 +307,9 @@ def derive(
             {"due": due.isoformat()},
         )
     )
-    if cal.valid_range and not (cal.valid_range[0] <= local.date() <= due.date() <= cal.valid_range[1]):
+    if cal.valid_range and not (
+        cal.valid_range[0] <= local.date() <= due.date() <= cal.valid_range[1]
+    ):
         first, last = cal.valid_range
         steps.append(
             Step(

@@ -148,7 +148,10 @@ class OfficeHours(models.Model):
     afternoon_end = models.TimeField(_("chiều đến"), null=True, blank=True)
     valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
     valid_to = models.DateField(
-        _("hết hiệu lực từ"), null=True, blank=True, help_text=_("Ngày đầu tiên không còn hiệu lực.")
+        _("hết hiệu lực từ"),
+        null=True,
+        blank=True,
+        help_text=_("Ngày đầu tiên không còn hiệu lực."),
     )
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
     recorded_at = models.DateTimeField(_("ghi nhận lúc"))

@@ -129,7 +129,7 @@ class SeedDay:
 
 def _normalize_vn_name(name: str) -> str:
     """The package's Vietnamese names, reshaped to 'Occasion (detail)' so that the explanation
-    can group a stretch of days off under one occasion ("nghỉ Tết Nguyên đán 14–22/02")."""
+    can group a stretch of days off under one occasion ("nghỉ Tết Nguyên đán 14-22/02")."""
     observed = name.endswith(" (nghỉ bù)")
     base = name.removesuffix(" (nghỉ bù)")
     if base == "Giao thừa Tết Nguyên Đán":
@@ -263,7 +263,43 @@ def country_timezone(code: str) -> str:
         return zones[0]
     if not zones:
         raise ValueError(f"no time zone known for country {code!r}: pass tz=")
-    raise ValueError(f"country {code!r} has several time zones ({', '.join(zones[:4])}...): pass tz=")
+    raise ValueError(
+        f"country {code!r} has several time zones ({', '.join(zones[:4])}...): pass tz="
+    )
+
+
+def _country_package(code: str, years: list[int]):
+    try:
+        return holidays.country_holidays(code.upper(), years=years)
+    except NotImplementedError as exc:
+        raise ValueError(f"the holidays package does not know country {code!r}") from exc
+
+
+def _package_days(package, years: Iterable[int]) -> list[SeedDay]:
+    years = set(years)
+    days = [
+        SeedDay(d, HOLIDAY, n, "", SOURCE_PACKAGE) for d, n in package.items() if d.year in years
+    ]
+    days += [
+        SeedDay(d, WORKING_DAY_SWAP, "working day (swap)", "", SOURCE_PACKAGE)
+        for d in getattr(package, "weekend_workdays", ())
+        if d.year in years and d not in package
+    ]
+    return sorted(days, key=lambda d: d.date)
+
+
+def country_calendar_days(code: str, years: Iterable[int]) -> list[SeedDay]:
+    """The non-standard days of any country: Vietnam from `vn_calendar_days` (documents +
+    package), other countries straight from the `holidays` package."""
+    years = sorted(set(years))
+    if code.upper() == "VN":
+        return vn_calendar_days(years)
+    return _package_days(_country_package(code, years), years)
+
+
+def country_weekend(code: str) -> frozenset[int]:
+    package = _country_package(code, [2026])
+    return frozenset(getattr(package, "weekend", {5, 6}))
 
 
 def calendar_for_country(
@@ -277,19 +313,11 @@ def calendar_for_country(
     """A calendar for any country the `holidays` package knows: its public holidays and
     weekend, office hours Mon-Fri (or the country's working week) 09:00-17:00 by default."""
     years = sorted(set(years))
-    try:
-        package = holidays.country_holidays(code.upper(), years=years)
-    except NotImplementedError as exc:
-        raise ValueError(f"the holidays package does not know country {code!r}") from exc
+    package = _country_package(code, years)
     weekend = frozenset(getattr(package, "weekend", {5, 6}))
     if hours is None:
         hours = {wd: GENERIC_SESSIONS for wd in range(7) if wd not in weekend}
-    days = [SeedDay(d, HOLIDAY, n, "", SOURCE_PACKAGE) for d, n in package.items() if d.year in years]
-    days += [
-        SeedDay(d, WORKING_DAY_SWAP, "working day (swap)", "", SOURCE_PACKAGE)
-        for d in getattr(package, "weekend_workdays", ())
-        if d.year in years and d not in package
-    ]
+    days = _package_days(package, years)
     options.setdefault("name", f"{code.upper()} ({SOURCE_PACKAGE})")
     return calendar_from_days(
         days,

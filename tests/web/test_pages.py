@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from govqms.accounts import services as account_services
@@ -213,7 +214,15 @@ def test_org_unit_outside_scope_is_404(client, web_tree):
     user = account_services.user_create(actor=None, username="hcm", password=None)
     account_services.role_grant(actor=None, user=user, role=Role.CASE_HANDLER, unit=other)
     client.force_login(user)
-    assert client.get(reverse("web:org_unit", args=["00070"])).status_code == 404
+    response = client.get(reverse("web:org_unit", args=["00070"]))
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.content.decode()  # our 404 page, in Vietnamese
+
+
+def test_500_page_renders_without_a_request():
+    html = render_to_string("500.html")
+    assert '<html lang="vi">' in html and "Lỗi hệ thống" in html
+    assert_no_external_assets(html)
 
 
 def test_audit_log_pages_with_htmx_load_more(logged_in, web_tree):
