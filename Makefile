@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install messages migrate demo clean
+.PHONY: run test lint format bench install messages catalogs migrate demo clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -22,6 +22,11 @@ install: $(STAMP)
 
 messages: install
 	$(BIN)/govqms compilemessages --ignore=.venv --verbosity 0
+
+# After adding user-facing strings: refresh both catalogs, fill the new entries (docs/i18n.md).
+catalogs: install
+	$(BIN)/govqms makemessages -l vi -l en --ignore=.venv --ignore=data --ignore=tests \
+		--ignore=bench --no-obsolete
 
 migrate: messages
 	$(BIN)/govqms migrate --noinput

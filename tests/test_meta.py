@@ -51,3 +51,11 @@ def test_no_static_asset_comes_from_a_cdn():
             if marker in text:
                 offenders.append(f"{path.relative_to(root)}: {marker}")
     assert offenders == []
+
+
+def test_vietnamese_even_when_the_browser_asks_for_english(client, db):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert 'lang="vi"' in response.content.decode()
+    client.cookies["django_language"] = "en"
+    assert 'lang="en"' in client.get("/accounts/login/").content.decode()

@@ -23,3 +23,15 @@ class RequestIdMiddleware:
             reset_request_id(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class VietnameseFirstMiddleware:
+    """Vietnamese is the default whatever the browser asks for: only an explicit choice (the
+    language cookie set by the switcher) changes it. Runs before Django's LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -23,7 +23,7 @@ class AuditEntry(models.Model):
         LOGIN_FAILED = "login_failed", _("Đăng nhập thất bại")
         LOGOUT = "logout", _("Đăng xuất")
         GRANT = "grant", _("Cấp quyền")
-        REVOKE = "revoke", _("Thu hồi quyền")
+        REVOKE = "revoke", _("Thu hồi")
         IMPORT = "import", _("Nhập dữ liệu")
         OTHER = "other", _("Khác")
 

@@ -87,6 +87,9 @@ class BulkCalendar:
         tz = calendar.tz
         self.t_min = _us(dt.datetime.combine(first, dt.time(), tzinfo=tz))
         self.t_max = _us(dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz))
+        # k(t) = first session ending after t; j(w) = first session whose cumulative end >= w.
+        self._session_after = _SortedIndex(self.ends, self.t_min, side="right")
+        self._session_reaching = _SortedIndex(self.cum_end, 0, side="left")
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -102,7 +105,7 @@ class BulkCalendar:
 
     def _position(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(W(t) in µs, index of the first session ending after t) for instants t."""
-        k = np.searchsorted(self.ends, t, side="right")
+        k = self._session_after(t)
         inside = k < len(self.starts)
         k_safe = np.minimum(k, len(self.starts) - 1)
         start = self.starts[k_safe]
@@ -122,19 +125,54 @@ class BulkCalendar:
     def add_working_us(self, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         """Core of `add_working_hours` on int64 µs instants (in range) and µs of working time."""
         t, h = np.broadcast_arrays(np.asarray(t, dtype=np.int64), np.asarray(h, dtype=np.int64))
+        if t.size and t.min() < self.t_min:
+            raise OutOfRange(f"a receipt falls before {self.first}")
         n = len(self.starts)
-        k = np.searchsorted(self.ends, t, side="right")
+        k = self._session_after(t)
         if (k >= n).any():
             raise OutOfRange(f"a receipt falls after the last session up to {self.last}")
         first_start = self.starts[k]
         begin = np.maximum(first_start, t)
         target = self.cum_start[k] + (begin - first_start) + h
-        j = np.searchsorted(self.cum_end, target, side="left")
+        j = self._session_reaching(target)
         if (j >= n).any():
             raise OutOfRange(f"a due date falls after {self.last}: extend the range")
         due = self.starts[j] + (target - self.cum_start[j])
-        due = np.where(h == 0, begin, due)
+        if not h.all():
+            due = np.where(h == 0, begin, due)
         return due.view("datetime64[us]")
+
+
+class _SortedIndex:
+    """`np.searchsorted(values, x, side)` for a strictly increasing `values`, in O(1) per key.
+
+    Buckets of width `step` = the smallest gap between consecutive values hold at most one value
+    each, so the answer is the precomputed answer at the bucket's lower edge, plus one if the
+    single value inside the bucket lies before x. Keys must be >= `origin`. Falls back to a
+    binary search when the table would be too large (sub-second sessions).
+    """
+
+    MAX_TABLE = 20_000_000
+
+    def __init__(self, values: np.ndarray, origin: int, *, side: str):
+        self.values, self.origin, self.side = values, int(origin), side
+        gaps = np.diff(values)
+        self.step = int(gaps.min()) if gaps.size else 1 << 40
+        size = (int(values[-1]) - self.origin) // self.step + 2
+        self.table = None
+        if self.step > 0 and 0 < size <= self.MAX_TABLE:
+            edges = self.origin + np.arange(size, dtype=np.int64) * self.step
+            self.table = np.searchsorted(values, edges, side=side)
+            self.size = size
+            self.padded = np.append(values, np.iinfo(np.int64).max)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.table is None:
+            return np.searchsorted(self.values, x, side=self.side)
+        bucket = np.minimum((x - self.origin) // self.step, self.size - 1)
+        base = self.table[bucket]
+        ahead = self.padded[base]
+        return base + ((ahead <= x) if self.side == "right" else (ahead < x))
 
 
 class OutOfRange(ValueError):

@@ -200,3 +200,22 @@ def test_generic_country_calendar_for_nl():
     )
     with pytest.raises(ValueError, match="does not know"):
         calendar_for_country("XX", [2026])
+
+
+@SETTINGS
+@given(
+    st.lists(st.integers(0, 10**6), min_size=1, max_size=50, unique=True),
+    st.lists(st.integers(0, 2 * 10**6), min_size=1, max_size=50),
+    st.sampled_from(["left", "right"]),
+    st.booleans(),
+)
+def test_sorted_index_equals_searchsorted(values, keys, side, small_table):
+    from govqms.workdays.bulk import _SortedIndex
+
+    array = np.array(sorted(values), dtype=np.int64)
+    origin = int(array[0]) - 7
+    keys = np.array([k for k in keys if k >= origin] or [origin], dtype=np.int64)
+    index = _SortedIndex(array, origin, side=side)
+    if small_table:
+        index.table = None  # the binary-search fallback
+    assert index(keys).tolist() == np.searchsorted(array, keys, side=side).tolist()
