@@ -44,16 +44,17 @@ WARD_DIVISIONS = [
     ("TTPVHCC", "Trung tâm Phục vụ hành chính công", OrgUnit.Kind.SERVICE_CENTRE),
 ]
 
-# (username, full name, role, where: "city", "centre", "ward", or "ward:<division>")
+# (username, full name, role, where the role is granted, where the person works). Roles over
+# dossiers are granted at the competent unit (the ward); people work in its divisions.
 DEMO_USERS = [
-    ("quantri", "Quản trị hệ thống", Role.ADMINISTRATOR, "city"),
-    ("giamsat", "Nguyễn Văn Giám", Role.PROVINCE_OVERSEER, "city"),
-    ("danhgia", "Trần Thị Đánh", Role.INTERNAL_AUDITOR, "city"),
-    ("motcua", "Lê Thị Một", Role.DESK_OFFICER, "ward:TTPVHCC"),
-    ("chuyenvien", "Phạm Văn Xử", Role.CASE_HANDLER, "ward:VP"),
-    ("lanhdao", "Hoàng Văn Lãnh", Role.UNIT_LEADER, "ward"),
-    ("thuky", "Vũ Thị Thư", Role.QUALITY_OFFICER, "ward"),
-    ("motcua_bd", "Đỗ Thị Ba", Role.DESK_OFFICER, "ward2:TTPVHCC"),
+    ("quantri", "Quản trị hệ thống", Role.ADMINISTRATOR, "city", "city"),
+    ("giamsat", "Nguyễn Văn Giám", Role.PROVINCE_OVERSEER, "city", "city"),
+    ("danhgia", "Trần Thị Đánh", Role.INTERNAL_AUDITOR, "city", "city"),
+    ("motcua", "Lê Thị Một", Role.DESK_OFFICER, "ward", "ward:TTPVHCC"),
+    ("chuyenvien", "Phạm Văn Xử", Role.CASE_HANDLER, "ward", "ward:VP"),
+    ("lanhdao", "Hoàng Văn Lãnh", Role.UNIT_LEADER, "ward", "ward"),
+    ("thuky", "Vũ Thị Thư", Role.QUALITY_OFFICER, "ward", "ward"),
+    ("motcua_bd", "Đỗ Thị Ba", Role.DESK_OFFICER, "ward2", "ward2:TTPVHCC"),
 ]
 
 
@@ -102,11 +103,16 @@ def demo_build() -> DemoReport:
             _unit(f"{ward.code}-{suffix}", label, kind, ward, report)
 
     places = {"city": hanoi, "centre": centre, "ward": wards[0], "ward2": wards[1]}
-    for username, full_name, role, where in DEMO_USERS:
+
+    def place(where: str) -> OrgUnit:
         base, _sep, division = where.partition(":")
         unit = places[base]
         if division:
             unit = OrgUnit.objects.current().get(code=f"{unit.code}-{division}")
+        return unit
+
+    for username, full_name, role, granted_at, works_at in DEMO_USERS:
+        unit, home = place(granted_at), place(works_at)
         user = User.objects.filter(username=username).first()
         if user is None:
             user = account_services.user_create(
@@ -114,13 +120,13 @@ def demo_build() -> DemoReport:
                 username=username,
                 password=DEMO_PASSWORD,
                 full_name=full_name,
-                home_unit=unit,
+                home_unit=home,
                 is_staff=role == Role.ADMINISTRATOR,
                 check_password=False,
             )
             report.users_created += 1
         account_services.role_grant(actor=None, user=user, role=role, unit=unit)
-        report.logins.append((username, str(Role(role).label), unit.name))
+        report.logins.append((username, str(Role(role).label), home.name))
         if role == Role.ADMINISTRATOR:
             device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
             if device is None:

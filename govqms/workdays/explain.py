@@ -15,7 +15,7 @@ from .calendar import MODE_END_OF_DAY, MODE_HOURS, UTC, Limit, Pause
 if TYPE_CHECKING:  # pragma: no cover
     from .calendar import WorkCalendar
 
-DASH = "\u2013"  # en dash, as in "14–22/02"  # noqa: RUF003
+DASH = "\u2013"  # en dash, as in "14–22/02"
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
 

@@ -83,8 +83,8 @@ def test_full_path_with_supplement_pause_and_step_durations(version, users, tree
     assert d.status == "returned"
     assert d.timeliness == "on_time"  # finished on the due day, before the due instant
     record = StepRecord.objects.get(dossier=d, step="XL")
-    # 09:30→12:00 (2.5 h) + 13:00→16:30 (3.5 h) + 07:30→08:30 (1 h) − paused 3 h = 4 h? No:
-    # durations are wall working time between start and finish: 2.5 + 3.5 + 1 = 7 h.
+    # A step's duration is the working time between its start and finish (pauses included):
+    # 09:30-12:00 (2.5 h) + 13:00-16:30 (3.5 h) + 07:30-08:30 (1 h) = 7 h.
     assert record.working_seconds == 7 * 3600
     assert record.budget_seconds == 6 * 3600
     assert record.handler == "handler_a"

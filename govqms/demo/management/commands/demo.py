@@ -9,10 +9,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = demo_build()
         out = self.stdout
+        div = report.divisions
         out.write(
             self.style.SUCCESS(
-                f"Demo ready: {report.units_created} units, {report.users_created} users "
-                f"created this run; divisions: {report.divisions}"
+                f"Demo ready: {report.units_created} units and {report.users_created} users "
+                f"created this run. Hanoi: {div.get('wards')} current wards/communes, "
+                f"{div.get('historical_districts')} former districts and "
+                f"{div.get('historical_wards')} former wards with their successors."
             )
         )
         out.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
