@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, str] = {
     "quality.view": _("Xem hệ thống quản lý chất lượng"),
     "quality.manage": _("Quản lý hệ thống quản lý chất lượng"),
     "audit_program.manage": _("Quản lý chương trình đánh giá nội bộ"),
+    "workdays.manage": _("Quản lý lịch làm việc"),
 }
 
 _STAFF = {"org.view", "dossier.view"}
