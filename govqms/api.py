@@ -16,9 +16,12 @@ from ninja.security import APIKeyCookie, HttpBearer
 from govqms.accounts.api import router as accounts_router
 from govqms.accounts.services import api_token_authenticate
 from govqms.core.api import router as audit_router
+from govqms.dossiers.api import router as dossiers_router
 from govqms.org.api import router as org_router
+from govqms.portal.api import router as public_router
+from govqms.procedures.api import router as procedures_router
 
-PUBLIC_OPERATIONS = frozenset({"health"})
+PUBLIC_OPERATIONS = frozenset({"health", "public_dossier_get"})
 
 
 class TokenAuth(HttpBearer):
@@ -88,3 +91,6 @@ def invalid(request, exc):
 api.add_router("/org", org_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
+api.add_router("/dossiers", dossiers_router)
+api.add_router("/public", public_router)
+api.add_router("/procedures", procedures_router)

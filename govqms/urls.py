@@ -13,5 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("quan-tri/", admin.site.urls),
+    path("ho-so/", include("govqms.dossiers.urls")),
+    path("tra-cuu/", include("govqms.portal.urls")),
     path("", include("govqms.web.urls")),
 ]

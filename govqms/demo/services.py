@@ -17,6 +17,9 @@ from govqms.accounts.roles import Role
 from govqms.org import services as org_services
 from govqms.org.divisions import divisions_import
 from govqms.org.models import OrgUnit
+from govqms.procedures.demo import demo_procedures
+
+from .dossiers import demo_dossiers
 
 DEMO_PASSWORD = "govqms-demo"  # noqa: S105 - printed on purpose: demo logins only
 HANOI = "01"
@@ -65,6 +68,8 @@ class DemoReport:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     totp_secrets: dict[str, str] = field(default_factory=dict)
     divisions: dict = field(default_factory=dict)
+    procedures: int = 0
+    dossiers_created: int = 0
 
 
 def _unit(code, name, kind, parent, report: DemoReport) -> OrgUnit:
@@ -132,4 +137,16 @@ def demo_build() -> DemoReport:
             if device is None:
                 device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
             report.totp_secrets[username] = base64.b32encode(device.bin_key).decode()
+    report.procedures = len(demo_procedures(ward=wards[0], province=hanoi))
+    people = {
+        u.username: u for u in User.objects.filter(username__in=["motcua", "chuyenvien", "lanhdao"])
+    }
+    report.dossiers_created = demo_dossiers(
+        ward=wards[0],
+        users={
+            "desk": people["motcua"],
+            "handler": people["chuyenvien"],
+            "leader": people["lanhdao"],
+        },
+    )
     return report

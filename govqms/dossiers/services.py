@@ -35,6 +35,10 @@ KIND_PERMISSION = {
     EventKind.RECEIVED: "dossier.receive",
     EventKind.REFUSED: "dossier.receive",
     EventKind.RETURNED: "dossier.receive",
+    # The citizen brings the supplement or the proof of payment to the one-stop desk.
+    EventKind.SUPPLEMENT_PROVIDED: "dossier.receive",
+    EventKind.FINANCIAL_FULFILLED: "dossier.receive",
+    EventKind.WITHDRAWN: "dossier.receive",  # the citizen's written request, taken at the desk
     EventKind.REAPPOINTED: "dossier.approve",
     EventKind.FINISHED: "dossier.approve",
     EventKind.STOPPED: "dossier.approve",
@@ -63,17 +67,39 @@ def version_rule(version: ProcedureVersion, steps: Iterable | None = None) -> wo
 
 
 class CalendarCache:
-    """Calendars by unit for one batch (building one costs a few queries)."""
+    """Calendars by (unit, calendar code) for one batch (building one costs a few queries).
+
+    A dossier is judged by the calendar named in its receipt event (`data["calendar"]`, e.g.
+    "NL" for a Dutch event log; see `dossier_calendar_code`), else by `calendar_code`.
+    """
 
     def __init__(self, calendar_code: str = "VN"):
         self.calendar_code = calendar_code
-        self._by_unit: dict[int | None, WorkCalendar] = {}
+        self._by_unit: dict[tuple[int | None, str], WorkCalendar] = {}
 
-    def for_unit(self, unit: OrgUnit | None) -> WorkCalendar:
-        key = unit.pk if unit is not None else None
+    def for_unit(self, unit: OrgUnit | None, calendar_code: str | None = None) -> WorkCalendar:
+        code = (calendar_code or self.calendar_code).upper()
+        key = (unit.pk if unit is not None else None, code)
         if key not in self._by_unit:
-            self._by_unit[key] = workcalendar_for_unit(unit=unit, calendar_code=self.calendar_code)
+            self._by_unit[key] = workcalendar_for_unit(unit=unit, calendar_code=code)
         return self._by_unit[key]
+
+
+OPENING_KINDS = frozenset({EventKind.SUBMITTED, EventKind.RECEIVED})
+
+
+def dossier_calendar_code(events: Iterable) -> str | None:
+    """The calendar code a dossier's opening event names (`data["calendar"]`), or None.
+
+    `events` in replay order (DossierEvent rows or workflows.Event); the first submitted or
+    received event that names a calendar decides.
+    """
+    for event in events:
+        if event.kind in OPENING_KINDS:
+            code = (event.data or {}).get("calendar")
+            if code:
+                return str(code).upper()
+    return None
 
 
 # --- Derivation -------------------------------------------------------------------------------
@@ -92,10 +118,39 @@ def _as_event(row: DossierEvent, unit_codes: dict[int, str]) -> workflows.Event:
     )
 
 
-def _store_state(
-    dossier: Dossier, state: workflows.State, *, rule, calendar, now: dt.datetime
+#: The Dossier fields derived from its events (assigned only by `state_assign`).
+DERIVED_FIELDS = (
+    "status",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "original_due_at",
+    "paused_seconds",
+    "paused_since",
+    "finished_at",
+    "returned_at",
+    "closed_at",
+    "reappointed",
+    "current_step",
+    "current_handler",
+    "event_count",
+    "last_event_at",
+    "timeliness",
+    "competent_unit",
+)
+
+
+def state_assign(
+    dossier: Dossier,
+    state: workflows.State,
+    *,
+    rule,
+    calendar,
+    now: dt.datetime,
+    units: dict[str, OrgUnit] | None = None,
 ) -> None:
-    """Copy the derived state onto the dossier row and its step records."""
+    """Copy the derived state onto the dossier row (not saved). `units`: current units by
+    code, to resolve a transfer without a query (bulk ingestion)."""
     dossier.status = state.status
     dossier.submitted_at = state.submitted_at
     dossier.received_at = state.received_at
@@ -113,7 +168,17 @@ def _store_state(
     dossier.last_event_at = state.last_event_at
     dossier.timeliness = workflows.timeliness(state, now=now, rule=rule, calendar=calendar)
     if state.competent_unit_code and state.competent_unit_code != dossier.competent_unit.code:
-        dossier.competent_unit = OrgUnit.objects.current().get(code=state.competent_unit_code)
+        unit = (units or {}).get(state.competent_unit_code)
+        if unit is None:
+            unit = OrgUnit.objects.current().get(code=state.competent_unit_code)
+        dossier.competent_unit = unit
+
+
+def _store_state(
+    dossier: Dossier, state: workflows.State, *, rule, calendar, now: dt.datetime
+) -> None:
+    """Copy the derived state onto the dossier row and its step records."""
+    state_assign(dossier, state, rule=rule, calendar=calendar, now=now)
     dossier.save()
     StepRecord.objects.filter(dossier=dossier).delete()
     units = _units_by_code({span.unit_code for span in state.steps if span.unit_code})
@@ -142,9 +207,9 @@ def _units_by_code(codes: Iterable[str]) -> dict[str, OrgUnit]:
 def dossier_state(dossier: Dossier, *, calendars: CalendarCache | None = None):
     """(state, rule, calendar) replayed from the stored events."""
     calendars = calendars or CalendarCache()
-    calendar = calendars.for_unit(dossier.competent_unit)
-    rule = version_rule(dossier.version)
     rows = list(dossier.events.order_by("occurred_at", "seq"))
+    calendar = calendars.for_unit(dossier.competent_unit, dossier_calendar_code(rows))
+    rule = version_rule(dossier.version)
     units = dict(
         OrgUnit.objects.filter(pk__in={r.unit_id for r in rows if r.unit_id}).values_list(
             "pk", "code"
@@ -304,7 +369,9 @@ def dossier_event_record(
         source_id=source_id or f"{dossier.code}:{seq}",
     )
     calendars = calendars or CalendarCache()
-    calendar = calendars.for_unit(dossier.competent_unit)
+    calendar = calendars.for_unit(
+        dossier.competent_unit, dossier_calendar_code([*rows, event])
+    )
     rule = version_rule(dossier.version)
     units = dict(
         OrgUnit.objects.filter(pk__in={r.unit_id for r in rows if r.unit_id}).values_list(

@@ -46,7 +46,8 @@ class Procedure(models.Model):
     """
 
     code = models.CharField(_("mã thủ tục"), max_length=60, unique=True)
-    name = models.CharField(_("tên thủ tục"), max_length=600)
+    # Up to 1,094 characters in the national catalogue (tthc.csv has 4 names over 600).
+    name = models.CharField(_("tên thủ tục"), max_length=1500)
     sector = models.CharField(_("lĩnh vực"), max_length=200, blank=True)
     levels = models.JSONField(_("cấp thực hiện"), default=list, blank=True)
     limit_value = models.DecimalField(

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "govqms.procedures",
     "govqms.dossiers",
     "govqms.web",
+    "govqms.portal",
     "govqms.demo",
 ]
 

@@ -8,6 +8,8 @@ from govqms.core.scoping import scope_for
 # (label, url name, permission or None for every signed-in user)
 NAV_ITEMS = [
     (_("Tổng quan"), "web:home", None),
+    (_("Tiếp nhận hồ sơ"), "dossiers:reception", "dossier.receive"),
+    (_("Hồ sơ của tôi"), "dossiers:worklist", "dossier.view"),
     (_("Cơ cấu tổ chức"), "web:org_tree", "org.view"),
     (_("Nhật ký kiểm toán"), "web:audit_log", "audit.view"),
     (_("Tài khoản của tôi"), "accounts:profile", None),

@@ -15,7 +15,9 @@ class Command(BaseCommand):
                 f"Demo ready: {report.units_created} units and {report.users_created} users "
                 f"created this run. Hanoi: {div.get('wards')} current wards/communes, "
                 f"{div.get('historical_districts')} former districts and "
-                f"{div.get('historical_wards')} former wards with their successors."
+                f"{div.get('historical_wards')} former wards with their successors; "
+                f"{report.procedures} procedure versions; "
+                f"{report.dossiers_created} dossiers created this run."
             )
         )
         out.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,1 @@
+from tests.dossiers.conftest import version  # noqa: F401 - the shared procedure fixture
