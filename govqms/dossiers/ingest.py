@@ -25,6 +25,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ PERMISSIONS = ("dossier.receive", "dossier.process")
 #: what the source claimed and why the lifecycle refused it (foreign event logs).
 REJECT, NOTE = "reject", "note"
 _IN_CHUNK = 900  # SQLite's historical bound on query parameters
+_IN_CHUNK_PG = 10_000
 
 KINDS = frozenset(EventKind.values)
 CHANNELS = frozenset(Channel.values)
@@ -93,6 +95,7 @@ TEXT_FIELDS = {
 }
 INSTANT_FIELDS = ("occurred_at", "due_at", "new_due_at")
 UNIT_ROLES = ("receiving_unit", "competent_unit", "returning_unit")
+APPLICANT_FIELDS = ("applicant_name", "applicant_phone", "applicant_email", "applicant_id_number")
 RECORD_FIELDS = frozenset({*TEXT_FIELDS, *INSTANT_FIELDS, "data"})
 
 
@@ -169,6 +172,7 @@ class _Record:
     unit_code: str
     reason: str
     data: dict
+    data_json: str
     opening: dict | None
     unit: OrgUnit | None = None
 
@@ -214,10 +218,7 @@ def parse_instant(value: Any, what: str = "occurred_at") -> dt.datetime:
     return parsed
 
 
-def _text(raw: Mapping, key: str) -> str:
-    value = raw.get(key)
-    if value is None:
-        return ""
+def _text(key: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise _Bad(key, f"must be text, got {type(value).__name__}")
     value = str(value).strip()
@@ -230,59 +231,78 @@ def _text(raw: Mapping, key: str) -> str:
 def _source_id(raw: Any) -> str:
     if not isinstance(raw, Mapping):
         raise _Bad("", "a record must be an object")
-    sid = _text(raw, "source_id")
+    sid = _text("source_id", raw.get("source_id") or "")
     if not sid:
         raise _Bad("source_id", "is required (the record's id in its source system)")
     return sid
 
 
+_quote = json.encoder.encode_basestring  # the escaping json.dumps(ensure_ascii=False) uses
+
+
+class _RawJSON(str):
+    """JSON already serialized (canonical form): stored and hashed as it is."""
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+
+
 def _parse(index: int, raw: Mapping, sid: str) -> _Record:
-    unknown = sorted(set(raw) - RECORD_FIELDS)
-    if unknown:
-        raise _Bad(unknown[0], "unknown field (see docs/ingestion.md for the record format)")
-    kind = _text(raw, "kind")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():  # one pass: only the fields present
+        if value is None or value == "":
+            continue
+        if key in TEXT_FIELDS:
+            values[key] = _text(key, value)
+        elif key in INSTANT_FIELDS or key == "data":
+            values[key] = value
+        else:
+            raise _Bad(key, "unknown field (see docs/ingestion.md for the record format)")
+    get = values.get
+    kind = get("kind", "")
     if not kind:
         raise _Bad("kind", "is required")
     if kind not in KINDS:
         raise _Bad("kind", f"unknown event kind {kind!r} (one of: {', '.join(sorted(KINDS))})")
-    occurred_at = parse_instant(raw.get("occurred_at"), "occurred_at")
-    dossier_code, dossier_sid = _text(raw, "dossier_code"), _text(raw, "dossier_source_id")
+    occurred_at = parse_instant(get("occurred_at"), "occurred_at")
+    dossier_code, dossier_sid = get("dossier_code", ""), get("dossier_source_id", "")
     if not dossier_code and not dossier_sid:
         raise _Bad("dossier_code", "give the dossier: dossier_code or dossier_source_id")
-    data = raw.get("data") or {}
+    data = get("data") or {}
     if not isinstance(data, Mapping):
         raise _Bad("data", "must be an object")
-    if data:
-        try:
-            data = json.loads(json.dumps(data, allow_nan=False))
-        except (TypeError, ValueError):
-            raise _Bad("data", "must be plain JSON (text, numbers, lists, objects)") from None
-    else:
-        data = {}
+    data = dict(data)
     for key in ("due_at", "new_due_at"):
-        if raw.get(key) not in (None, ""):
-            data[key] = parse_instant(raw[key], key).isoformat()
-    calendar = _text(raw, "calendar").upper()
+        if key in values:
+            data[key] = parse_instant(values[key], key).isoformat()
+    calendar = get("calendar", "").upper()
     if calendar:
         if kind not in OPENING_KINDS:
             raise _Bad("calendar", "only a submitted or received event names the calendar")
         data["calendar"] = calendar
+    try:
+        data_json = _RawJSON(canonical_json(data))
+    except (TypeError, ValueError):
+        raise _Bad("data", "must be plain JSON (text, numbers, lists, objects)") from None
     opening = None
-    procedure = _text(raw, "procedure")
+    procedure = get("procedure", "")
     if procedure:
-        channel = _text(raw, "channel")
+        channel = get("channel", "")
         if channel not in CHANNELS:
             raise _Bad("channel", f"is required to open a dossier: one of {sorted(CHANNELS)}")
-        receiving = _text(raw, "receiving_unit")
+        receiving = get("receiving_unit", "")
         if not receiving:
             raise _Bad("receiving_unit", "is required to open a dossier")
         opening = {
             "procedure": procedure,
             "channel": channel,
             "receiving_unit": receiving,
-            "competent_unit": _text(raw, "competent_unit"),  # default: the desk's authority
-            "returning_unit": _text(raw, "returning_unit") or receiving,
-            **{k: _text(raw, k) for k in TEXT_FIELDS if k.startswith("applicant_")},
+            "competent_unit": get("competent_unit", ""),  # default: the desk's authority
+            "returning_unit": get("returning_unit", "") or receiving,
+            **{k: get(k, "") for k in APPLICANT_FIELDS},
         }
     return _Record(
         index=index,
@@ -291,11 +311,12 @@ def _parse(index: int, raw: Mapping, sid: str) -> _Record:
         occurred_at=occurred_at,
         dossier_code=dossier_code,
         dossier_sid=dossier_sid,
-        step=_text(raw, "step"),
-        actor_label=_text(raw, "actor"),
-        unit_code=_text(raw, "unit"),
-        reason=_text(raw, "reason"),
+        step=get("step", ""),
+        actor_label=get("actor", ""),
+        unit_code=get("unit", ""),
+        reason=get("reason", ""),
         data=data,
+        data_json=data_json,
         opening=opening,
     )
 
@@ -303,7 +324,8 @@ def _parse(index: int, raw: Mapping, sid: str) -> _Record:
 # --- Lookups (a few queries per batch) ---------------------------------------------------------
 
 
-def _chunks(values: Sequence, size: int = _IN_CHUNK) -> Iterable[Sequence]:
+def _chunks(values: Sequence, size: int = 0) -> Iterable[Sequence]:
+    size = size or (_IN_CHUNK_PG if connection.vendor == "postgresql" else _IN_CHUNK)
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -432,7 +454,7 @@ def _current_units(codes: Iterable[str], known: dict[str, OrgUnit]) -> dict[str,
 # --- Replay -------------------------------------------------------------------------------------
 
 
-def _event_of(record: _Record, unit_code: str) -> workflows.Event:
+def _event_of(record: _Record, unit_code: str, seq: int = 0) -> workflows.Event:
     return workflows.Event(
         kind=record.kind,
         occurred_at=record.occurred_at,
@@ -441,6 +463,7 @@ def _event_of(record: _Record, unit_code: str) -> workflows.Event:
         unit_code=unit_code,
         reason=record.reason,
         data=record.data,
+        seq=seq,
     )
 
 
@@ -474,7 +497,7 @@ def _fold(
         unit_code = record.unit.code if record.unit is not None else ""
         if not unit_code and group.dossier is None and record.kind in OPENING_KINDS:
             unit_code = group.unit.code  # like dossier_open: the receipt names the competent unit
-        event = dataclasses.replace(_event_of(record, unit_code), seq=seq + 1)
+        event = _event_of(record, unit_code, seq + 1)
         # Replay sorts by (occurred_at, seq) and this seq is the highest: not older than the
         # last event means "append"; older means a full replay with the event inserted.
         in_order = last is None or event.occurred_at >= last
@@ -506,30 +529,24 @@ def _fold(
 
 def _canonical_event(
     *, code: str, seq: int, kind: str, occurred_at: dt.datetime, step: str, actor_label: str,
-    unit_code: str, reason: str, data: dict, source_id: str,
-) -> dict[str, Any]:  # fmt: skip
-    return {
-        "dossier": code,
-        "seq": seq,
-        "kind": kind,
-        "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(),
-        "step": step,
-        "actor": actor_label,
-        "unit": unit_code,
-        "reason": reason,
-        "data": data,
-        "source_id": source_id,
-    }
-
-
-def _digest(source: str, events: list[dict[str, Any]]) -> str:
-    events = sorted(events, key=lambda e: e["source_id"])
-    blob = json.dumps(
-        {"source": source, "events": events},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
+    unit_code: str, reason: str, data_json: str, source_id: str,
+) -> tuple[str, str]:  # fmt: skip
+    """(source_id, canonical JSON of the event): what `canonical_json` gives for
+    {actor, data, dossier, kind, occurred_at, reason, seq, source_id, step, unit}, written out
+    (keys in sorted order, strings escaped by json's own encoder, `data` already canonical)."""
+    q = _quote
+    at = occurred_at.astimezone(dt.UTC).isoformat()
+    return source_id, (
+        f'{{"actor":{q(actor_label)},"data":{data_json},"dossier":{q(code)},"kind":{q(kind)},'
+        f'"occurred_at":{q(at)},"reason":{q(reason)},"seq":{int(seq)},'
+        f'"source_id":{q(source_id)},"step":{q(step)},"unit":{q(unit_code)}}}'
     )
+
+
+def _digest(source: str, events: list[tuple[str, str]]) -> str:
+    """SHA-256 over {"events": [...sorted by source_id], "source": ...} in canonical JSON."""
+    events = sorted(events)
+    blob = f'{{"events":[{",".join(e for _sid, e in events)}],"source":{canonical_json(source)}}}'
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -551,7 +568,7 @@ def events_digest(*, source: str, source_ids: Iterable[str]) -> str:
                     actor_label=row.actor_label,
                     unit_code=row.unit.code if row.unit_id else "",
                     reason=row.reason,
-                    data=row.data or {},
+                    data_json=canonical_json(row.data or {}),
                     source_id=row.source_id,
                 )
             )
@@ -721,11 +738,7 @@ class _Batch:
     def group(self) -> None:
         """By dossier: existing ones (locked) by code or source id; new ones by code, else by
         source id (a record giving both links the two)."""
-        by_code, by_sid = _existing_dossiers(
-            self.source,
-            sorted({r.dossier_code for r in self.records if r.dossier_code}),
-            sorted({r.dossier_sid for r in self.records if r.dossier_sid}),
-        )
+        by_code, by_sid = _existing_dossiers(self.source, self.records)
         alias = {r.dossier_sid: r.dossier_code for r in self.records if r.dossier_code}
         for rec in self.records:
             dossier = by_code.get(rec.dossier_code) or by_sid.get(rec.dossier_sid)
@@ -855,12 +868,15 @@ def _order(event: workflows.Event) -> tuple:
     return (event.occurred_at, event.seq)
 
 
-def _existing_dossiers(source: str, codes: list[str], sids: list[str]):
+def _existing_dossiers(source: str, records: list[_Record]):
+    """Existing dossiers (locked) by code, then by source id for the records not found by
+    code."""
     qs = Dossier.objects.select_for_update(of=("self",)).select_related("competent_unit")
     by_code: dict[str, Dossier] = {}
     by_sid: dict[str, Dossier] = {}
-    for chunk in _chunks(codes):
+    for chunk in _chunks(sorted({r.dossier_code for r in records if r.dossier_code})):
         by_code.update({d.code: d for d in qs.filter(code__in=chunk).order_by("pk")})
+    sids = sorted({r.dossier_sid for r in records if r.dossier_code not in by_code} - {""})
     for chunk in _chunks(sids):
         found = qs.filter(source=source, source_id__in=chunk).order_by("pk")
         by_sid.update({d.source_id: d for d in found})
@@ -922,11 +938,10 @@ def _write(source, groups: list[_Group], result: IngestResult, now, calendars, r
             group.dossier, group.state, rule=rule, calendar=calendar, now=now, units=current
         )
     _assign_codes([d for d in new_dossiers if not d.code], groups)
-    Dossier.objects.bulk_create(new_dossiers, batch_size=500)
+    _insert_dossiers(new_dossiers, now)
     created = {id(d) for d in new_dossiers}
     updated = [g.dossier for g in groups if id(g.dossier) not in created]
-    if updated:
-        Dossier.objects.bulk_update(updated, DERIVED_FIELDS, batch_size=500)
+    _bulk_update_derived(updated)
 
     canonical, rows = [], []
     for group in groups:
@@ -935,22 +950,17 @@ def _write(source, groups: list[_Group], result: IngestResult, now, calendars, r
             unit = rec.unit
             if unit is None and event.unit_code:  # the receipt's competent unit
                 unit = group.unit
+            unit_id, unit_code = (unit.pk, unit.code) if unit is not None else (None, "")
+            data_json = rec.data_json
+            if event.data is not rec.data:  # a note made of a refused move
+                data_json = _RawJSON(canonical_json(event.data))
             rows.append(
-                DossierEvent(
-                    dossier=dossier,
-                    seq=event.seq,
-                    kind=event.kind,
-                    occurred_at=event.occurred_at,
-                    actor_label=event.actor_label,
-                    step=event.step,
-                    unit=unit,
-                    reason=event.reason,
-                    data=event.data,
-                    source=source,
-                    source_id=rec.source_id,
-                    recorded_at=now,  # one instant for the whole batch
+                (
+                    dossier.pk, event.seq, event.kind, event.occurred_at, now, None,
+                    event.actor_label, event.step, unit_id, event.reason, data_json, source,
+                    rec.source_id,
                 )
-            )
+            )  # fmt: skip
             canonical.append(
                 _canonical_event(
                     code=dossier.code,
@@ -959,13 +969,13 @@ def _write(source, groups: list[_Group], result: IngestResult, now, calendars, r
                     occurred_at=event.occurred_at,
                     step=event.step,
                     actor_label=event.actor_label,
-                    unit_code=unit.code if unit is not None else "",
+                    unit_code=unit_code,
                     reason=event.reason,
-                    data=event.data,
+                    data_json=data_json,
                     source_id=rec.source_id,
                 )
             )
-    _bulk_insert(DossierEvent, rows)
+    _bulk_insert(DossierEvent, EVENT_COLUMNS, rows)
     _write_step_records(groups, current, replace=[d.pk for d in updated])
     result.accepted = len(rows)
     result.dossiers_created = len(new_dossiers)
@@ -973,68 +983,135 @@ def _write(source, groups: list[_Group], result: IngestResult, now, calendars, r
     result.sha256 = _digest(source, canonical)
 
 
+EVENT_COLUMNS = (
+    "dossier_id", "seq", "kind", "occurred_at", "recorded_at", "actor_id", "actor_label", "step",
+    "unit_id", "reason", "data", "source", "source_id",
+)  # fmt: skip
+STEP_COLUMNS = (
+    "dossier_id", "step", "started_at", "finished_at", "handler", "unit_id", "working_seconds",
+    "budget_seconds",
+)  # fmt: skip
+
+
 def _write_step_records(groups: list[_Group], units: dict[str, OrgUnit], *, replace) -> None:
     for chunk in _chunks(list(replace)):
         StepRecord.objects.filter(dossier_id__in=chunk).delete()
-    _bulk_insert(
-        StepRecord,
-        [
-            StepRecord(
-                dossier=group.dossier,
-                step=span.step,
-                started_at=span.started_at,
-                finished_at=span.finished_at,
-                handler=span.handler,
-                unit=units.get(span.unit_code),
-                working_seconds=span.working_seconds,
-                budget_seconds=span.budget_seconds,
-            )
-            for group in groups
-            for span in group.state.steps
-        ],
-    )
+    rows = []
+    for group in groups:
+        dossier_id = group.dossier.pk
+        for span in group.state.steps:
+            unit = units.get(span.unit_code) if span.unit_code else None
+            rows.append(
+                (
+                    dossier_id, span.step, span.started_at, span.finished_at, span.handler,
+                    unit.pk if unit is not None else None, span.working_seconds,
+                    span.budget_seconds,
+                )
+            )  # fmt: skip
+    _bulk_insert(StepRecord, STEP_COLUMNS, rows)
 
 
-def _bulk_insert(model, objs: list) -> None:
-    """Insert rows that nothing reads back (events, step records): COPY on PostgreSQL, one
-    executemany elsewhere; several times faster than `bulk_create`. Constraint violations still
-    raise django.db.IntegrityError. The only PostgreSQL-specific code of the ingest path."""
-    if not objs:
+def _bulk_insert(model, attnames: Sequence[str], rows: list[tuple]) -> None:
+    """Insert rows that nothing reads back (events, step records), given as tuples in the
+    order of `attnames`: COPY on PostgreSQL, executemany elsewhere; several times faster than
+    `bulk_create`. Constraint violations still raise django.db.IntegrityError. The only
+    PostgreSQL-specific code of the ingest path."""
+    if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
     if connection.vendor == "postgresql":
         json_at = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
-        names = [f.attname for f in fields]
         with connection.cursor() as cursor, connection.wrap_database_errors:
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for obj in objs:
-                    row = [getattr(obj, name) for name in names]
-                    for i in json_at:
-                        row[i] = json.dumps(row[i], ensure_ascii=False)
+                for row in rows:
+                    if json_at:
+                        row = list(row)
+                        for i in json_at:
+                            if not isinstance(row[i], _RawJSON):
+                                row[i] = canonical_json(row[i])
                     copy.write_row(row)
         return
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (model metadata)
-    adapt = [(f.attname, _sqlite_adapter(f)) for f in fields]
+    adapters = [(i, a) for i, f in enumerate(fields) if (a := _sqlite_adapter(f)) is not None]
     with connection.cursor() as cursor:
-        for chunk in _chunks(objs, 5000):
-            cursor.executemany(
-                sql,
-                [
-                    [a(getattr(o, name)) if a else getattr(o, name) for name, a in adapt]
-                    for o in chunk
-                ],
+        for chunk in _chunks(rows, 5000):
+            values = []
+            for row in chunk:
+                row = list(row)
+                for i, adapt in adapters:
+                    row[i] = adapt(row[i])
+                values.append(row)
+            cursor.executemany(sql, values)
+
+
+def _insert_dossiers(dossiers: list[Dossier], now: dt.datetime) -> None:
+    """New dossier rows with their ids: on PostgreSQL the ids are drawn from the sequence in
+    one query and the rows COPYed; elsewhere `bulk_create` (which reads the ids back)."""
+    if not dossiers:
+        return
+    if connection.vendor != "postgresql":
+        Dossier.objects.bulk_create(dossiers, batch_size=500)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Dossier._meta.db_table, len(dossiers)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    fields = [f.attname for f in Dossier._meta.concrete_fields]
+    for dossier, pk in zip(dossiers, ids, strict=True):
+        dossier.pk, dossier.created_at = pk, now
+        dossier._state.adding, dossier._state.db = False, connection.alias
+    _bulk_insert(Dossier, fields, [tuple(getattr(d, f) for f in fields) for d in dossiers])
+
+
+def _bulk_update_derived(dossiers: list[Dossier]) -> None:
+    """Write the derived fields of existing dossiers: on PostgreSQL COPY into a temporary table
+    and one UPDATE ... FROM; elsewhere one executemany. (`bulk_update` builds a CASE per field
+    and row in Python, which costs more than the whole rest of a batch.)"""
+    if not dossiers:
+        return
+    fields = [Dossier._meta.get_field(name) for name in DERIVED_FIELDS]
+    quote = connection.ops.quote_name
+    table = quote(Dossier._meta.db_table)
+    rows = [(d.pk, *(getattr(d, f.attname) for f in fields)) for d in dossiers]
+    if connection.vendor == "postgresql":
+        temp = quote(f"ingest_{uuid.uuid4().hex[:12]}")
+        columns = ", ".join(quote(f.column) for f in fields)
+        assign = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in fields)
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {temp} AS SELECT id, {columns} FROM {table} "  # noqa: S608
+                "WITH NO DATA"
             )
+            with cursor.cursor.copy(f"COPY {temp} (id, {columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"UPDATE {table} d SET {assign} FROM {temp} t WHERE d.id = t.id")  # noqa: S608
+            cursor.execute(f"DROP TABLE {temp}")
+        return
+    assign = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    adapters = [(i + 1, a) for i, f in enumerate(fields) if (a := _sqlite_adapter(f)) is not None]
+    values = []
+    for row in rows:
+        row = list(row)
+        for i, adapt in adapters:
+            row[i] = adapt(row[i])
+        values.append([*row[1:], row[0]])
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assign} WHERE id = %s", values)  # noqa: S608
 
 
 def _sqlite_adapter(field):
     """What Django's SQLite backend does to a value of `field` (datetimes: naive UTC text;
     JSON: json.dumps), without its per-value generic machinery; None for "as is"."""
     if isinstance(field, JSONField):
-        return lambda v: None if v is None else json.dumps(v, cls=field.encoder)
+        return lambda v: v if v is None or isinstance(v, _RawJSON) else json.dumps(v)
     if isinstance(field, DateTimeField):
         return lambda v: None if v is None else str(v.astimezone(dt.UTC).replace(tzinfo=None))
     if isinstance(field, DateField | TimeField | DecimalField):

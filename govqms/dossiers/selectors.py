@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from govqms.accounts.roles import role_has
+from govqms.accounts.selectors import my_roles
 from govqms.core.audit import audit_read
 from govqms.core.scoping import path_q, scope_for
 from govqms.org.models import OrgUnit
@@ -272,7 +274,7 @@ def worklist(
 
 def reception_units(*, user) -> list[OrgUnit]:
     """Current units where the user may receive dossiers: the home unit first (when covered),
-    then the units of the grants. Superusers receive at their home unit."""
+    then the units of the user's `dossier.receive` grants. Superusers: their home unit."""
     scope = scope_for(user, PERM_RECEIVE)
     if scope.empty:
         return []
@@ -280,10 +282,9 @@ def reception_units(*, user) -> list[OrgUnit]:
     units: list[OrgUnit] = []
     if home is not None and home.is_current and scope.covers(home.path):
         units.append(home)
-    if not scope.everything:
-        for unit in OrgUnit.objects.current().filter(path__in=scope.paths).order_by("path"):
-            if unit not in units:
-                units.append(unit)
+    for grant in my_roles(user=user):
+        if role_has(grant.role, PERM_RECEIVE) and grant.unit.is_current and grant.unit not in units:
+            units.append(grant.unit)
     return units
 
 

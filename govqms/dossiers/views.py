@@ -48,7 +48,12 @@ def reception(request):
     units = _reception_units(request)
     unit = _chosen_unit(request, units)
     versions = selectors.governing_versions(unit=unit)
-    form = ReceptionForm(request.POST or None, versions=versions, units=units)
+    form = ReceptionForm(
+        request.POST or None,
+        versions=versions,
+        units=units,
+        initial={"receiving_unit": unit.code},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         version = next(v for v in versions if v.procedure.code == data["procedure"])

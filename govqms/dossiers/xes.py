@@ -81,8 +81,15 @@ class XesCase:
         return str(self.attributes.get("concept:name") or f"#{self.index}")
 
 
+_TAGS: dict[str, str] = {}
+
+
 def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    """The tag without its namespace (cached: a log repeats a dozen tags millions of times)."""
+    name = _TAGS.get(tag)
+    if name is None:
+        name = _TAGS[tag] = tag.rsplit("}", 1)[-1]
+    return name
 
 
 def _value(element: ET.Element, tz: ZoneInfo | None) -> Any:
@@ -116,8 +123,10 @@ def _value(element: ET.Element, tz: ZoneInfo | None) -> Any:
 def _attributes(element: ET.Element, tz: ZoneInfo | None) -> dict[str, Any]:
     result = {}
     for child in element:
-        kind = _local(child.tag)
-        if kind in _SIMPLE or kind in ("list", "container"):
+        kind = _TAGS.get(child.tag) or _local(child.tag)
+        if kind == "string":  # the common case, inline
+            result[child.get("key")] = child.get("value")
+        elif kind in _SIMPLE or kind in ("list", "container"):
             result[child.get("key")] = _value(child, tz)
     return result
 
@@ -149,7 +158,7 @@ def iter_cases(path: str | Path, *, tz: str | None = None) -> Iterator[XesCase]:
                             raise XesError(f"not an XES log: the root element is {element.tag}")
                     continue
                 depth -= 1
-                tag = _local(element.tag)
+                tag = _TAGS.get(element.tag) or _local(element.tag)
                 if tag == "event" and depth == 2:
                     events.append(XesEvent(len(events), _attributes(element, zone)))
                     element.clear()

@@ -157,7 +157,8 @@ def test_events_return_the_new_state(client, auth, dossier):
     response = post("handler_a", kind="step_finished", step="XL")
     assert response.status_code == 422
     assert "kind" in response.json()["detail"]
-    response = post("handler_a", kind="supplement_provided", occurred_at="2026-03-03T14:00+07:00")
+    # The applicant brings the supplement to the desk.
+    response = post("desk_a", kind="supplement_provided", occurred_at="2026-03-03T14:00+07:00")
     assert response.json()["due_at"].startswith("2026-03-04T05:00:00")  # +3 working hours
     # A second supplement request is refused.
     response = post("handler_a", kind="supplement_requested", reason="Lần hai")

@@ -270,3 +270,23 @@ def test_batches_over_the_limit_are_refused_whole(version):
     with pytest.raises(ingest.BatchTooLarge, match="at most 10000"):
         ingest.events_ingest(actor=None, source=SOURCE, records=records)
     assert DossierEvent.objects.count() == 0
+
+
+def test_rebuild_dossiers_reports_what_differed(version, users):
+    import io
+
+    from django.core.management import call_command
+
+    records = full_path("a", "HS-1") + full_path("b", "HS-2", day=4)
+    ingest.events_ingest(actor=None, source=SOURCE, records=records)
+    Dossier.objects.filter(code="HS-2").update(status="stopped", due_at=None)
+    StepRecord.objects.filter(dossier__code="HS-2").delete()
+    out = io.StringIO()
+    call_command("rebuild_dossiers", "--no-progress", stdout=out)
+    text = out.getvalue()
+    assert "Dossiers rebuilt: 2; differed before: 1" in text
+    assert "status 1" in text and "due_at 1" in text and "step records: 1" in text
+    assert Dossier.objects.get(code="HS-2").status == "finished"
+    out = io.StringIO()
+    call_command("rebuild_dossiers", "--org", "00004", "--no-progress", stdout=out)
+    assert "Dossiers rebuilt: 0; differed before: 0" in out.getvalue()

@@ -59,7 +59,10 @@ def test_full_path_with_supplement_pause_and_step_durations(version, users, tree
     d.refresh_from_db()
     assert d.status == "supplement" and d.paused_since == local(2026, 3, 3, 10, 0)
     services.dossier_event_record(
-        actor=handler, dossier=d, kind="supplement_provided", occurred_at=local(2026, 3, 3, 14, 0)
+        actor=users["desk_a"],
+        dossier=d,
+        kind="supplement_provided",
+        occurred_at=local(2026, 3, 3, 14, 0),
     )
     d.refresh_from_db()
     # Paused 10:00–14:00 = 3 working hours (lunch 12:00–13:00 excluded).
@@ -99,7 +102,7 @@ def test_rebuild_equals_stored_state(version, users, tree):
         occurred_at=local(2026, 3, 3, 15, 0),
     )
     services.dossier_event_record(
-        actor=users["handler_a"],
+        actor=users["desk_a"],
         dossier=d,
         kind="financial_fulfilled",
         occurred_at=local(2026, 3, 5, 8, 0),
@@ -180,7 +183,10 @@ def test_supplement_only_once(version, users, tree):
         actor=h, dossier=d, kind="supplement_requested", occurred_at=local(2026, 3, 3, 10, 0)
     )
     services.dossier_event_record(
-        actor=h, dossier=d, kind="supplement_provided", occurred_at=local(2026, 3, 3, 11, 0)
+        actor=users["desk_a"],
+        dossier=d,
+        kind="supplement_provided",
+        occurred_at=local(2026, 3, 3, 11, 0),
     )
     with pytest.raises(TransitionError, match="once"):
         services.dossier_event_record(

@@ -51,7 +51,7 @@ def all_slips(received, users, version, tree):
         local(2026, 3, 3, 10, 0),
         reason="Bổ sung bản sao giấy chứng nhận kết hôn của cha mẹ.",
     )
-    _event(users, d, "handler_a", "supplement_provided", local(2026, 3, 3, 14, 0))
+    _event(users, d, "desk_a", "supplement_provided", local(2026, 3, 3, 14, 0))
     _event(
         users,
         d,

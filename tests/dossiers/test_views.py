@@ -162,6 +162,31 @@ def test_receipt_at_a_division_is_decided_by_the_ward(client, tree, version):
     assert client.get(reverse("dossiers:detail", args=[dossier.code])).status_code == 200
 
 
+def test_desk_with_two_units_keeps_the_chosen_one(client, tree, version):
+    from govqms.accounts import services as account_services
+    from govqms.accounts.roles import Role
+    from tests.conftest import make_user
+
+    desk = make_user("desk_two", Role.DESK_OFFICER, tree["ward_a"], home=tree["ward_a"])
+    account_services.role_grant(actor=None, user=desk, role=Role.DESK_OFFICER, unit=tree["div_a"])
+    client.force_login(desk)
+    page = client.get(reverse("dossiers:reception"), {"don_vi": "00070-VP"}).content.decode()
+    assert 'name="receiving_unit" value="00070-VP"' in page
+    response = client.post(
+        reverse("dossiers:reception"),
+        {
+            "procedure": "1.001193",
+            "receiving_unit": "00070-VP",
+            "applicant_name": "Đỗ Văn Em",
+            "channel": "postal",
+        },
+    )
+    assert response.status_code == 302
+    dossier = Dossier.objects.get()
+    assert dossier.receiving_unit == tree["div_a"] and dossier.competent_unit == tree["ward_a"]
+    assert dossier.channel == "postal"
+
+
 def test_desk_a_cannot_receive_at_ward_b(client, users, version, city_version):
     client.force_login(users["desk_a"])
     response = client.post(
@@ -363,7 +388,12 @@ def test_full_path_through_the_page(client, users, version, tree):
     page = client.get(reverse("dossiers:detail", args=[dossier.code])).content.decode()
     assert "đang tạm dừng" in page
     assert reverse("dossiers:slip", args=[dossier.code, "bo-sung"]) in page
+    # The applicant brings the supplement to the one-stop desk: the desk records it.
+    assert 'value="supplement_provided"' not in page
+    assert _post_event(client, dossier, kind="supplement_provided").status_code == 403
+    client.force_login(users["desk_a"])
     assert _post_event(client, dossier, kind="supplement_provided").status_code == 302
+    client.force_login(users["handler_a"])
     page = client.get(reverse("dossiers:detail", args=[dossier.code])).content.decode()
     assert 'value="supplement_requested"' not in page  # only once
     # A second request straight to the endpoint is a form error, not a 500.
@@ -445,3 +475,26 @@ def test_nav_shows_dossier_items_by_permission(client, users):
     client.force_login(users["nobody"])
     html = client.get(reverse("web:home")).content.decode()
     assert reverse("dossiers:worklist") not in html
+
+
+# --- Admin ------------------------------------------------------------------------------------
+
+
+def test_admin_is_read_only_masked_and_logs_reads(client, users, version, tree, settings):
+    from tests.conftest import make_user
+
+    settings.GOVQMS_REQUIRE_ADMIN_2FA = False
+    dossier = open_dossier(version, users, tree)
+    root = make_user("root", is_superuser=True, is_staff=True)
+    client.force_login(root)
+    listing = client.get(reverse("admin:dossiers_dossier_changelist")).content.decode()
+    assert dossier.code in listing and "Nguyễn V. A." in listing
+    assert "Nguyễn Văn An" not in listing
+    page = client.get(reverse("admin:dossiers_dossier_change", args=[dossier.pk]))
+    assert page.status_code == 200
+    assert reads_of(dossier) == 1
+    assert client.get(reverse("admin:dossiers_dossier_add")).status_code == 403
+    response = client.post(reverse("admin:dossiers_dossier_change", args=[dossier.pk]), {})
+    assert response.status_code == 403
+    for name in ("dossierevent", "steprecord"):
+        assert client.get(reverse(f"admin:dossiers_{name}_changelist")).status_code == 200
