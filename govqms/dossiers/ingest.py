@@ -35,12 +35,15 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
+    Case,
     DateField,
     DateTimeField,
     DecimalField,
+    F,
     JSONField,
     Q,
     TimeField,
+    When,
 )
 from django.utils import timezone
 
@@ -219,9 +222,12 @@ def parse_instant(value: Any, what: str = "occurred_at") -> dt.datetime:
 
 
 def _text(key: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if type(value) is str:
+        value = value.strip()
+    elif isinstance(value, bool) or not isinstance(value, str | int):
         raise _Bad(key, f"must be text, got {type(value).__name__}")
-    value = str(value).strip()
+    else:
+        value = str(value).strip()
     limit = TEXT_FIELDS[key]
     if len(value) > limit:
         raise _Bad(key, f"is longer than {limit} characters")
@@ -332,6 +338,17 @@ def _chunks(values: Sequence, size: int = 0) -> Iterable[Sequence]:
 
 def _stored_source_ids(source: str, sids: Sequence[str]) -> set[str]:
     found: set[str] = set()
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands
+        table = connection.ops.quote_name(DossierEvent._meta.db_table)
+        with connection.cursor() as cursor:
+            for chunk in _chunks(list(sids), 50_000):
+                cursor.execute(
+                    f"SELECT source_id FROM {table} WHERE source = %s "  # noqa: S608
+                    "AND source_id = ANY(%s::text[])",
+                    [source, list(chunk)],
+                )
+                found.update(row[0] for row in cursor.fetchall())
+        return found
     for chunk in _chunks(list(sids)):
         found.update(
             DossierEvent.objects.filter(source=source, source_id__in=chunk).values_list(
@@ -411,13 +428,23 @@ class _Rules:
         return self._rules[version_id]
 
 
+#: The replay reads `data` only on these kinds (due dates, the calendar, a transfer's target):
+#: the others' data is not loaded.
+DATA_KINDS = ("submitted", "received", "reappointed", "transferred")
+DATA_READ = Case(When(kind__in=DATA_KINDS, then=F("data")), default=None, output_field=JSONField())
+
+
 def _stored_events(dossier_ids: Sequence[int]) -> dict[int, list[workflows.Event]]:
     rows_by_dossier: dict[int, list[tuple]] = defaultdict(list)
     unit_ids: set[int] = set()
     for chunk in _chunks(list(dossier_ids)):
-        for row in DossierEvent.objects.filter(dossier_id__in=chunk).values_list(
-            "dossier_id", "seq", "kind", "occurred_at", "step", "actor_label", "unit_id", "reason",
-            "data",
+        for row in (
+            DossierEvent.objects.filter(dossier_id__in=chunk)
+            .annotate(used_data=DATA_READ)
+            .values_list(
+                "dossier_id", "seq", "kind", "occurred_at", "step", "actor_label", "unit_id",
+                "reason", "used_data",
+            )
         ):  # fmt: skip
             rows_by_dossier[row[0]].append(row)
             if row[6]:
@@ -712,6 +739,9 @@ class _Batch:
         authorities: dict[int, OrgUnit] = {}
         kept = []
         for rec in self.records:
+            if not rec.unit_code and not rec.opening:
+                kept.append(rec)
+                continue
             day = timezone.localdate(rec.occurred_at)
             try:
                 if rec.unit_code:
@@ -739,9 +769,16 @@ class _Batch:
         """By dossier: existing ones (locked) by code or source id; new ones by code, else by
         source id (a record giving both links the two)."""
         by_code, by_sid = _existing_dossiers(self.source, self.records)
-        alias = {r.dossier_sid: r.dossier_code for r in self.records if r.dossier_code}
+        alias: dict[str, str] = {}
+        for rec in self.records:
+            if rec.dossier_code and rec.dossier_sid:
+                alias.setdefault(rec.dossier_sid, rec.dossier_code)
         for rec in self.records:
             dossier = by_code.get(rec.dossier_code) or by_sid.get(rec.dossier_sid)
+            conflict = _conflict(rec, dossier, alias, self.source)
+            if conflict:
+                self.reject(rec.index, "dossier_source_id", conflict)
+                continue
             if dossier is not None:
                 key: Any = dossier.pk
             else:
@@ -818,8 +855,7 @@ class _Batch:
 
 def _replay_group(group: _Group, rules: _Rules, calendars, on_violation, reject) -> int:
     """Fold one dossier's records; report its errors. Returns the number of notes."""
-    candidates = [*group.stored, *(_event_of(r, "") for r in group.records)]
-    code = dossier_calendar_code(sorted(candidates, key=_order))
+    code = _calendar_code([*group.stored, *group.records])
     for _attempt in range(2):
         try:
             calendar = calendars.for_unit(group.unit, code)
@@ -846,10 +882,10 @@ def _replay_group(group: _Group, rules: _Rules, calendars, on_violation, reject)
                 )
             group.accepted = []
             return 0
-        accepted = sorted([*group.stored, *(e for _r, e in group.accepted)], key=_order)
-        if dossier_calendar_code(accepted) == code:
+        accepted = _calendar_code([*group.stored, *(e for _r, e in group.accepted)])
+        if accepted == code:
             break
-        code = dossier_calendar_code(accepted)  # the record naming it was refused: once more
+        code = accepted  # the record naming the calendar was refused: replay once more
     group.calendar_code = code
     if group.dossier is None and not group.state.status:
         for rec, _event in group.accepted:
@@ -864,8 +900,40 @@ def _setdefault(errors: dict, index: int, field_name: str, message: str) -> None
     errors.setdefault(index, (field_name, message))
 
 
-def _order(event: workflows.Event) -> tuple:
-    return (event.occurred_at, event.seq)
+def _calendar_code(items: Sequence) -> str | None:
+    """`services.dossier_calendar_code` of events (or records, seq 0) in replay order."""
+    named = [
+        (item.occurred_at, getattr(item, "seq", 0), item)
+        for item in items
+        if item.kind in OPENING_KINDS and item.data.get("calendar")
+    ]
+    if not named:
+        return None
+    return dossier_calendar_code([min(named, key=lambda n: n[:2])[2]])
+
+
+def _conflict(rec: _Record, dossier: Dossier | None, alias: dict, source: str) -> str:
+    """A record whose dossier_code and dossier_source_id name different dossiers."""
+    if not (rec.dossier_code and rec.dossier_sid):
+        return ""
+    if dossier is not None and dossier.code != rec.dossier_code:
+        return f"dossier_source_id {rec.dossier_sid!r} is dossier {dossier.code}"
+    if (
+        dossier is not None
+        and dossier.source == source
+        and dossier.source_id
+        not in (
+            "",
+            rec.dossier_sid,
+        )
+    ):
+        return f"dossier {dossier.code} has dossier_source_id {dossier.source_id!r}"
+    if dossier is None and alias[rec.dossier_sid] != rec.dossier_code:
+        return (
+            f"dossier_source_id {rec.dossier_sid!r} names two dossiers in this batch "
+            f"({alias[rec.dossier_sid]} and {rec.dossier_code})"
+        )
+    return ""
 
 
 def _existing_dossiers(source: str, records: list[_Record]):

@@ -1,12 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class KpiConfig(AppConfig):
-    """KPIs, the Decision 766 scoreboard and statistical process control (pure cores for now).
-
-    No `verbose_name` yet: a gettext_lazy label is a new catalog string, and the catalogs are
-    updated together with the app's entry in INSTALLED_APPS (docs/i18n.md).
-    """
+    """KPIs, rollups, the Decision 766 scoreboard and statistical process control."""
 
     name = "govqms.kpi"
     label = "kpi"
+    verbose_name = _("Chỉ số và mục tiêu chất lượng")

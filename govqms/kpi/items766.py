@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 CODE_PORTAL = "national portal API code named in decision766.md"
-CODE_OBSERVED = "national portal API code seen in the portal's published data (not in decision766.md)"
+CODE_OBSERVED = (
+    "national portal API code seen in the portal's published data (not in decision766.md)"
+)
 CODE_GOVQMS = "defined by GovQMS: no source names a code for this indicator"
 
 PROVINCE, COMMUNE = "province", "commune"
@@ -140,7 +142,8 @@ ITEMS: dict[str, Item] = _items(
         "Số TTHC công khai đúng hạn trên CSDLQG về TTHC",
         "Tổng số TTHC phải cập nhật, công khai trong kỳ",
         f"{SRC_A}, 1.2 (4/18 điểm: baocaotaichinh.vn); {SRC_C} dòng 2",
-        note="Đúng hạn: bộ ≤ 10, tỉnh ≤ 5 ngày làm việc kể từ ngày QĐ công bố. Cấp xã: số của tỉnh.",
+        note="Đúng hạn: bộ ≤ 10, tỉnh ≤ 5 ngày làm việc kể từ ngày QĐ công bố. "
+        "Cấp xã: số của tỉnh.",
     ),
     Item(
         "PUBLIC_CONTENT_FULL",

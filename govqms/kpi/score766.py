@@ -267,7 +267,7 @@ class IndicatorScore:
             "formula": item.formula,
             "points_rule": _points_rule(self.threshold, self.placement),
             "source": item.source,
-            "note": item.note + (f" {self.placement.note}" if self.placement else ""),
+            "note": " ".join(n for n in (item.note, self.placement and self.placement.note) if n),
             "code_origin": item.code_origin,
         }
 
@@ -445,9 +445,15 @@ def _score_one(
 
     def result(points, scoring, value=None, max_points=top):
         return IndicatorScore(
-            item, entry, placement, value, threshold, _round(points, options.decimals),
-            max_points, scoring,
-        )  # fmt: skip
+            item=item,
+            entry=entry,
+            placement=placement,
+            value=value,
+            threshold=threshold,
+            points=_round(points, options.decimals),
+            max_points=max_points,
+            scoring=scoring,
+        )
 
     if _not_applicable(item, options) and options.commune_not_applicable != "score":
         if options.commune_not_applicable == "full":
@@ -461,13 +467,11 @@ def _score_one(
             ratio *= sync.ratio
             scoring += "×sync"
     if ratio is None:
-        if placement.code in (PETITIONS_ON_TIME, PETITIONS_SATISFACTION) and _no_petitions(
-            entries
-        ):
-            policy = "zero" if options.no_petitions == "zero" else "full"
-            if options.no_petitions == "split" and placement.code == PETITIONS_SATISFACTION:
-                return result(Decimal(0), "no-petitions-split")
-            return result(top if policy == "full" else 0, f"no-petitions-{options.no_petitions}")
+        if placement.code in (PETITIONS_ON_TIME, PETITIONS_SATISFACTION) and _no_petitions(entries):
+            # "split": 5.3's points already moved to 5.2 and 5.4 (_effective_maxima), so 5.3
+            # has a maximum of 0 and 5.2 — nothing to handle late — takes its full maximum.
+            policy = options.no_petitions
+            return result(Decimal(0) if policy == "zero" else top, f"no-petitions-{policy}")
         points = top if options.empty_denominator == "full" else Decimal(0)
         return result(points, f"empty-{options.empty_denominator}")
     shown = _round(ratio * 100, options.decimals)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "govqms.workdays",
     "govqms.procedures",
     "govqms.dossiers",
+    "govqms.kpi",
     "govqms.web",
     "govqms.portal",
     "govqms.demo",

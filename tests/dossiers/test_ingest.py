@@ -290,3 +290,20 @@ def test_rebuild_dossiers_reports_what_differed(version, users):
     out = io.StringIO()
     call_command("rebuild_dossiers", "--org", "00004", "--no-progress", stdout=out)
     assert "Dossiers rebuilt: 0; differed before: 0" in out.getvalue()
+
+
+def test_a_source_id_names_one_dossier(version):
+    first = opening("a-1", "HS-1", local(2026, 3, 3, 9, 0), dossier_source_id="EXT-1")
+    twin = opening("b-1", "HS-2", local(2026, 3, 3, 9, 5), dossier_source_id="EXT-1")
+    result = ingest.events_ingest(actor=None, source=SOURCE, records=[first, twin])
+    assert result.accepted == 1
+    assert [(e.index, e.field) for e in result.errors] == [(1, "dossier_source_id")]
+    assert "names two dossiers" in result.errors[0].message
+    # Later: the same source id under another code is refused; by source id alone it is found.
+    again = event("b-2", "HS-3", "note", local(2026, 3, 3, 10, 0), dossier_source_id="EXT-1")
+    alone = {**event("b-3", "", "note", local(2026, 3, 3, 10, 5)), "dossier_source_id": "EXT-1"}
+    del alone["dossier_code"]
+    result = ingest.events_ingest(actor=None, source=SOURCE, records=[again, alone])
+    assert [(e.index, e.field) for e in result.errors] == [(0, "dossier_source_id")]
+    assert "is dossier HS-1" in result.errors[0].message
+    assert Dossier.objects.get(code="HS-1").event_count == 2

@@ -197,9 +197,10 @@ def test_xmr_phase_two_and_mr_signal():
     # Zero spread in the baseline: any departure is beyond the limits (z = inf, JSON null).
     flat = xmr_chart([5, 5, 5, 6], baseline=3)
     assert [s.rule for s in flat.signals] == [1]
-    assert json.loads(json.dumps(flat.to_dict(), allow_nan=False))["signals"][0]["points"][0][
-        "z"
-    ] is None
+    assert (
+        json.loads(json.dumps(flat.to_dict(), allow_nan=False))["signals"][0]["points"][0]["z"]
+        is None
+    )
 
 
 def test_xmr_floor_clips_only_the_lower_limit():

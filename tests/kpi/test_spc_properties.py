@@ -16,7 +16,7 @@ finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 series = st.lists(finite, min_size=2, max_size=60)
 # Values with two decimals (processing days, shares): no subnormal numbers, so scaling by 2^k
 # stays exact.
-decimals = st.lists(st.integers(-10**8, 10**8).map(lambda i: i / 100), min_size=2, max_size=60)
+decimals = st.lists(st.integers(-(10**8), 10**8).map(lambda i: i / 100), min_size=2, max_size=60)
 rule_sets = st.sampled_from([NELSON, WESTERN_ELECTRIC])
 
 

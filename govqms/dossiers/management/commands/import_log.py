@@ -95,19 +95,22 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
             return
         w = self.stdout.write
-        w(f"{r.path} → source {r.source!r}, procedure {r.procedure_code}"
-          + (" (created)" if r.procedure_created else ""))  # fmt: skip
-        w(f"Calendar {r.calendar}" + (
-            f" (seeded {r.calendar_years_seeded[0]}–{r.calendar_years_seeded[-1]})"
-            if r.calendar_years_seeded else ""
-        ))  # fmt: skip
-        w(f"Cases: {r.cases} ({r.cases_without_events} without events); "
-          f"events read: {r.events_read}" + (f", left out by the mapping: {r.ignored}"
-                                             if r.ignored else ""))  # fmt: skip
-        w(f"Events: {t.accepted} accepted ({t.noted} kept as notes), {t.duplicated} duplicated, "
-          f"{t.rejected} rejected; dossiers created {t.dossiers_created}, "
-          f"updated {t.dossiers_updated}")  # fmt: skip
+        created = " (created)" if r.procedure_created else ""
+        w(f"{r.path} → source {r.source!r}, procedure {r.procedure_code}{created}")
+        years = r.calendar_years_seeded
+        w(f"Calendar {r.calendar}" + (f" (seeded {years[0]}–{years[-1]})" if years else ""))
+        left_out = f", left out by the mapping: {r.ignored}" if r.ignored else ""
+        w(
+            f"Cases: {r.cases} ({r.cases_without_events} without events); "
+            f"events read: {r.events_read}{left_out}"
+        )
+        w(
+            f"Events: {t.accepted} accepted ({t.noted} kept as notes), {t.duplicated} "
+            f"duplicated, {t.rejected} rejected; dossiers created {t.dossiers_created}, "
+            f"updated {t.dossiers_updated}"
+        )
         for sid, field, message in r.errors[:50]:
             w(f"event {sid}, field {field}: {message}")
-        if len(r.errors) > 50 or r.errors_dropped:
-            w(f"... and {len(r.errors) - 50 + r.errors_dropped} more")
+        more = max(0, len(r.errors) - 50) + r.errors_dropped
+        if more:
+            w(f"... and {more} more (--json lists the first {len(r.errors)})")
