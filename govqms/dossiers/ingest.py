@@ -17,6 +17,9 @@ Excel file, or an XES log) and lands it in ONE transaction, set-based:
 
 The queries do not grow with the batch: a handful per batch (chunked `IN` lists), none per
 record. Calendars are cached per (unit, calendar code), due-date rules per procedure version.
+Rows are written set-based: on PostgreSQL by COPY (events, step records, new dossiers with ids
+drawn from the sequence) and one UPDATE ... FROM for the existing dossiers; elsewhere by
+executemany. Throughput and where the time goes: docs/ingestion.md.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from functools import partial, reduce
 from operator import or_
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Case,
@@ -99,9 +104,6 @@ TEXT_FIELDS = {
 INSTANT_FIELDS = ("occurred_at", "due_at", "new_due_at")
 UNIT_ROLES = ("receiving_unit", "competent_unit", "returning_unit")
 APPLICANT_FIELDS = ("applicant_name", "applicant_phone", "applicant_email", "applicant_id_number")
-RECORD_FIELDS = frozenset({*TEXT_FIELDS, *INSTANT_FIELDS, "data"})
-
-
 AUDIT_FIELDS = (
     "source",
     "records",
@@ -302,6 +304,12 @@ def _parse(index: int, raw: Mapping, sid: str) -> _Record:
         receiving = get("receiving_unit", "")
         if not receiving:
             raise _Bad("receiving_unit", "is required to open a dossier")
+        email = get("applicant_email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise _Bad("applicant_email", "not an e-mail address") from None
         opening = {
             "procedure": procedure,
             "channel": channel,
@@ -1119,11 +1127,20 @@ def _bulk_insert(model, attnames: Sequence[str], rows: list[tuple]) -> None:
 
 def _insert_dossiers(dossiers: list[Dossier], now: dt.datetime) -> None:
     """New dossier rows with their ids: on PostgreSQL the ids are drawn from the sequence in
-    one query and the rows COPYed; elsewhere `bulk_create` (which reads the ids back)."""
+    one query and the rows COPYed; elsewhere one executemany, then the ids read by code."""
     if not dossiers:
         return
-    if connection.vendor != "postgresql":
-        Dossier.objects.bulk_create(dossiers, batch_size=500)
+    if connection.vendor != "postgresql":  # insert, then read the ids back by the unique code
+        fields = [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
+        for dossier in dossiers:
+            dossier.created_at = now
+        _bulk_insert(Dossier, fields, [tuple(getattr(d, f) for f in fields) for d in dossiers])
+        ids = {}
+        for chunk in _chunks([d.code for d in dossiers]):
+            ids.update(Dossier.objects.filter(code__in=chunk).values_list("code", "pk"))
+        for dossier in dossiers:
+            dossier.pk = ids[dossier.code]
+            dossier._state.adding, dossier._state.db = False, connection.alias
         return
     with connection.cursor() as cursor:
         cursor.execute(

@@ -369,9 +369,7 @@ def dossier_event_record(
         source_id=source_id or f"{dossier.code}:{seq}",
     )
     calendars = calendars or CalendarCache()
-    calendar = calendars.for_unit(
-        dossier.competent_unit, dossier_calendar_code([*rows, event])
-    )
+    calendar = calendars.for_unit(dossier.competent_unit, dossier_calendar_code([*rows, event]))
     rule = version_rule(dossier.version)
     units = dict(
         OrgUnit.objects.filter(pk__in={r.unit_id for r in rows if r.unit_id}).values_list(

@@ -31,6 +31,7 @@ from govqms.procedures import services as procedure_services
 from govqms.procedures.models import Procedure, ProcedureVersion
 from govqms.procedures.specs import CALENDAR_DAYS, SpecError, StepSpec, VersionLimit
 from govqms.workdays.calendar import Limit
+from govqms.workdays.seed import country_weekend
 from govqms.workdays.services import calendar_seed
 
 from . import ingest
@@ -347,6 +348,11 @@ def mapping_from_dict(data: Mapping[str, Any]) -> LogMapping:
         values[key] = _str(data, key, allowed[0])
         if values[key] not in allowed:
             raise MappingError(f"{key}: one of {', '.join(allowed)}")
+    calendar = _str(data, "calendar", "VN").upper()
+    try:
+        country_weekend(calendar)
+    except ValueError as exc:
+        raise MappingError(f"calendar: {exc}") from exc
     timezone = _str(data, "timezone") or None
     if timezone:
         try:
@@ -359,7 +365,7 @@ def mapping_from_dict(data: Mapping[str, Any]) -> LogMapping:
         limit=limit,
         source=_str(data, "source"),
         steps=tuple(steps),
-        calendar=_str(data, "calendar", "VN").upper(),
+        calendar=calendar,
         timezone=timezone,
         case_id=_str(case, "id", "concept:name", where="case."),
         dossier_code=code_template,

@@ -45,7 +45,11 @@ HISTOGRAM_EDGES_SECONDS = tuple(int(d * SECONDS_PER_WORKING_DAY) for d in HISTOG
 # Status and timeliness values (the same strings as dossiers.models.Status / Timeliness).
 ONLINE = "online"
 CLOSING_STATUSES = ("refused", "withdrawn", "stopped")  # counted on closed_at, measure = status
-FINISHED_CLASSES = {"early": "finished_early", "on_time": "finished_on_time", "late": "finished_late"}
+FINISHED_CLASSES = {
+    "early": "finished_early",
+    "on_time": "finished_on_time",
+    "late": "finished_late",
+}
 OPENING_KINDS = ("submitted", "received")
 
 #: The Dossier fields a contribution reads (besides unit and procedure).
@@ -274,12 +278,10 @@ def _apply(delta: Mapping[RowKey, Mapping[str, int]]) -> None:
             except IntegrityError:
                 DailyRollup.objects.filter(**key).update(**increments)
         if any(n < 0 for n in counts.values()):
-            pass
+            DailyRollup.objects.filter(**key, **zero).delete()
 
 
-def rollup_dossier_changed(
-    *, before: Contribution | None, dossier: Dossier, calendar=None
-) -> None:
+def rollup_dossier_changed(*, before: Contribution | None, dossier: Dossier, calendar=None) -> None:
     """Book `dossier`'s current contribution minus `before` (its contribution before the
     write, from `contribution_stored` or `contribution_of`). `calendar`: the dossier's working
     calendar if the caller has it (saves the look-up)."""

@@ -14,7 +14,7 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -73,8 +73,8 @@ def _instants(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 # --- Units: the subtree, and the history of the units merged into it -------------------------
 
 
-def unit_q(unit: OrgUnit, subtree: bool, prefix: str) -> Q:
-    """Q over `<prefix>` (an OrgUnit relation: "unit", "competent_unit") for `unit`.
+def unit_scope(unit: OrgUnit, subtree: bool) -> tuple[str, tuple]:
+    """Which units' rows a figure sums: ("paths", prefixes) or ("ids", unit ids).
 
     subtree: every unit whose path lies under `unit`'s (closed units included: the tree is
     effective-dated, units are never moved), plus the subtree of every closed unit whose history
@@ -84,19 +84,25 @@ def unit_q(unit: OrgUnit, subtree: bool, prefix: str) -> Q:
     """
     carried = rollup_map()
     moved = {closed: target for closed, target in carried.items() if closed != target}
-    paths = dict(
-        OrgUnit.objects.filter(pk__in={*moved, *moved.values()}).values_list("pk", "path")
-    )
     if not subtree:
         ids = {unit.pk} | {closed for closed, target in moved.items() if target == unit.pk}
-        return Q(**{f"{prefix}_id__in": sorted(ids)})
+        return "ids", tuple(sorted(ids))
+    paths = dict(OrgUnit.objects.filter(pk__in={*moved, *moved.values()}).values_list("pk", "path"))
     prefixes = {unit.path}
     for closed, target in moved.items():
         if paths.get(target, "").startswith(unit.path):
             prefixes.add(paths[closed])
     minimal = sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
+    return "paths", tuple(minimal)
+
+
+def unit_q(scope: tuple[str, tuple], prefix: str) -> Q:
+    """The `unit_scope` as a Q over `<prefix>` (an OrgUnit relation: "unit", "competent_unit")."""
+    kind, values = scope
+    if kind == "ids":
+        return Q(**{f"{prefix}_id__in": values})
     q = Q()
-    for path in minimal:
+    for path in values:
         q |= Q(**{f"{prefix}__path__startswith": path})
     return q
 
@@ -115,15 +121,28 @@ class Figure:
     start: dt.date
     end: dt.date
     now: dt.datetime
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         if self.end < self.start:
             raise ValueError("the period ends before it starts")
 
+    @property
+    def scope(self) -> tuple[str, tuple]:
+        if "scope" not in self._memo:
+            self._memo["scope"] = unit_scope(self.unit, self.subtree)
+        return self._memo["scope"]
+
+    @property
+    def thresholds(self) -> dict[Any, dt.datetime]:
+        if "thresholds" not in self._memo:
+            self._memo["thresholds"] = _due_soon_thresholds(self)
+        return self._memo["thresholds"]
+
 
 def _rollup_rows(user, figure: Figure):
     rows = DailyRollup.objects.restrict(user, PERM) if user is not None else DailyRollup.objects
-    rows = rows.filter(unit_q(figure.unit, figure.subtree, "unit"))
+    rows = rows.filter(unit_q(figure.scope, "unit"))
     rows = rows.filter(day__gte=figure.start, day__lte=figure.end)
     if figure.procedure is not None:
         rows = rows.filter(procedure=figure.procedure)
@@ -181,7 +200,7 @@ def _snapshot_q(figure: Figure, thresholds: Mapping[Any, dt.datetime]) -> dict[s
 
 def _dossiers(user, figure: Figure):
     qs = Dossier.objects.restrict(user, PERM) if user is not None else Dossier.objects.all()
-    qs = qs.filter(unit_q(figure.unit, figure.subtree, "competent_unit"))
+    qs = qs.filter(unit_q(figure.scope, "competent_unit"))
     if figure.procedure is not None:
         qs = qs.filter(version__procedure=figure.procedure)
     return qs
@@ -189,7 +208,7 @@ def _dossiers(user, figure: Figure):
 
 def snapshot_counts(*, user=None, figure: Figure) -> dict[str, int]:
     """Open dossiers within limit / due soon / overdue at `figure.now` (one query)."""
-    qs = _snapshot_q(figure, _due_soon_thresholds(figure))
+    qs = _snapshot_q(figure, figure.thresholds)
     counts = _dossiers(user, figure).aggregate(
         **{name: Count("pk", filter=q) for name, q in qs.items()}
     )
@@ -199,11 +218,11 @@ def snapshot_counts(*, user=None, figure: Figure) -> dict[str, int]:
 # --- Which dossiers each input counts ---------------------------------------------------------
 
 
-def measure_q(measure: str, figure: Figure, thresholds=None) -> Q:
+def measure_q(measure: str, figure: Figure) -> Q:
     """The dossiers a count measure (a rollup column or a snapshot input) counts, as a Q over
     Dossier — the same rules as `rollups.contribution`, so counts match exactly."""
     if measure in SNAPSHOT_INPUTS:
-        return _snapshot_q(figure, thresholds or _due_soon_thresholds(figure))[measure]
+        return _snapshot_q(figure, figure.thresholds)[measure]
     a, b = _instants(figure.start, figure.end)
 
     def within(field_name: str) -> Q:
@@ -304,9 +323,8 @@ def processing_days_sample(queryset) -> list[float]:
 
 
 def _name(indicator) -> str:
-    return indicator.name_en if (translation.get_language() or "vi").startswith("en") else (
-        indicator.name_vi
-    )
+    english = (translation.get_language() or "vi").startswith("en")
+    return indicator.name_en if english else indicator.name_vi
 
 
 def _number(value):
@@ -410,12 +428,9 @@ def dossiers_behind(
         names = numerator if part == "numerator" else denominator
         if not names:
             raise ValueError(f"{code} has no {part}")
-    thresholds = None
-    if any(n in SNAPSHOT_INPUTS for n in names):
-        thresholds = _due_soon_thresholds(figure)
     q = Q(pk__in=[])
     for name in names:
-        q |= measure_q(name, figure, thresholds)
+        q |= measure_q(name, figure)
     return _dossiers(user, figure).filter(q)
 
 

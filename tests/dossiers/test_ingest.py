@@ -243,6 +243,22 @@ def test_calendar_named_by_the_receipt_judges_the_dossier(version, users):
     assert nl.due_at == calendar.due(at, "1wd")
     assert nl.due_at.astimezone(ams).date() == dt.date(2026, 5, 15)
     assert Dossier.objects.get(code="VN-1").due_at != nl.due_at
+    # A later batch replays the stored receipt: its calendar and explicit due date still hold.
+    later = [
+        event("nl-2", "NL-1", "step_finished", at + dt.timedelta(hours=1), step="XL"),
+        opening("due-1", "DUE-1", at, due_at=local(2026, 6, 1, 16, 30)),
+    ]
+    ingest.events_ingest(actor=None, source=SOURCE, records=later)
+    ingest.events_ingest(
+        actor=None,
+        source=SOURCE,
+        records=[event("due-2", "DUE-1", "note", at + dt.timedelta(hours=2))],
+    )
+    assert Dossier.objects.get(code="DUE-1").due_at == local(2026, 6, 1, 16, 30)
+    nl = Dossier.objects.get(code="NL-1")
+    assert nl.due_at.astimezone(ams).date() == dt.date(2026, 5, 15) and nl.event_count == 2
+    record = nl.step_records.get()
+    assert record.working_seconds == 3600  # 10:00-11:00 on the Dutch calendar's office hours
     before = _snapshot(nl)
     services.dossier_rebuild(dossier=nl)
     after = _snapshot(nl)

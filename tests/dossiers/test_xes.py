@@ -167,6 +167,7 @@ def test_mapping_drives_kinds_steps_and_due_dates(version, tmp_path, tree):
         ({"procedure": {"limit": "5wd"}, "activities": {"A": {"kind": "x"}}}, "activities.A"),
         ({"procedure": {"limit": "5wd"}, "due_date": {"from": "case_attribute"}}, "attribute"),
         ({"procedure": {"limit": "5wd"}, "timezone": "Mars/Olympus"}, "timezone"),
+        ({"procedure": {"limit": "5wd"}, "calendar": "XX"}, "calendar"),
     ],
 )
 def test_bad_mappings_name_the_key(data, message):

@@ -117,7 +117,9 @@ def test_day_keys_are_local_dates_in_vietnam():
 
 
 def test_closing_statuses_count_on_the_closing_day_and_open_ones_only_their_receipt():
-    refused = _state(status="refused", submitted_at=local(2026, 3, 2, 20), closed_at=local(2026, 3, 4, 9))
+    refused = _state(
+        status="refused", submitted_at=local(2026, 3, 2, 20), closed_at=local(2026, 3, 4, 9)
+    )
     assert rollups.contribution(refused) == {
         (dt.date(2026, 3, 2), "submitted"): 1,
         (dt.date(2026, 3, 4), "refused"): 1,
@@ -127,7 +129,9 @@ def test_closing_statuses_count_on_the_closing_day_and_open_ones_only_their_rece
 
 
 def test_a_finished_dossier_needs_its_calendar():
-    state = _state(status="finished", received_at=local(2026, 3, 2, 9), finished_at=local(2026, 3, 2, 10))
+    state = _state(
+        status="finished", received_at=local(2026, 3, 2, 9), finished_at=local(2026, 3, 2, 10)
+    )
     with pytest.raises(ValueError, match="calendar"):
         rollups.contribution(state)
 
