@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from govqms.core.audit import audit_append
 from govqms.core.scoping import require
+from govqms.kpi import rollups
 from govqms.org.models import OrgUnit
 from govqms.procedures.models import LimitUnit, ProcedureVersion
 from govqms.workdays.calendar import Limit, WorkCalendar
@@ -179,6 +180,8 @@ def _store_state(
 ) -> None:
     """Copy the derived state onto the dossier row and its step records."""
     state_assign(dossier, state, rule=rule, calendar=calendar, now=now)
+    # Keep the KPI rollups current: book the difference between the stored and the new state.
+    rollups.rollup_dossier_saving(dossier=dossier, calendar=calendar)
     dossier.save()
     StepRecord.objects.filter(dossier=dossier).delete()
     units = _units_by_code({span.unit_code for span in state.steps if span.unit_code})

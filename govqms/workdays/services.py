@@ -282,7 +282,11 @@ def office_hours_set(
         recorded_at=timezone.now(),
     )
     new.full_clean()
-    same_slot = OfficeHours.objects.select_for_update().current().filter(unit=unit, weekday=weekday)
+    same_slot = (
+        OfficeHours.objects.select_for_update(of=("self",))
+        .current()
+        .filter(unit=unit, weekday=weekday)
+    )
     replaced = None
     for row in same_slot:
         if (row.valid_from, row.valid_to) == (valid_from, valid_to):
@@ -316,7 +320,7 @@ def office_hours_set(
 @transaction.atomic
 def office_hours_withdraw(*, actor, hours: OfficeHours, reason: str = "") -> OfficeHours:
     _check(actor, hours.unit.path if hours.unit_id else ROOT_PATH)
-    hours = OfficeHours.objects.select_for_update().get(pk=hours.pk)
+    hours = OfficeHours.objects.select_for_update(of=("self",)).get(pk=hours.pk)
     if hours.retired_at is not None:
         raise ValidationError(_("Giờ làm việc này đã được thay thế hoặc thu hồi."))
     _retire(hours, timezone.now())
