@@ -15,5 +15,9 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("ho-so/", include("govqms.dossiers.urls")),
     path("tra-cuu/", include("govqms.portal.urls")),
+    path("chi-so/", include("govqms.kpi.urls")),
+    path("cong-khai/", include("govqms.portal.urls_public")),
+    path("open-data/", include("govqms.portal.urls_opendata")),
+    path("chat-luong/", include("govqms.quality.urls")),
     path("", include("govqms.web.urls")),
 ]

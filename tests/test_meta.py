@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.management import call_command
 
-PROJECT_APPS = {"core", "org", "accounts", "workdays", "procedures", "dossiers"}
+PROJECT_APPS = {"core", "org", "accounts", "workdays", "procedures", "dossiers", "kpi", "quality"}
 NOT_IN_ADMIN = {"core.auditchainhead"}  # internal lock row; not data anyone edits or reads
 
 

@@ -19,7 +19,6 @@ from pydantic import ConfigDict
 from govqms.org.models import OrgUnit
 
 from . import ingest, selectors, services, workflows
-from .forms import transition_message
 from .models import Dossier, Status, Timeliness
 
 router = Router(tags=["dossiers"])
@@ -313,7 +312,7 @@ def dossier_event_create(request, code: str, payload: EventIn):
             data=payload.data,
         )
     except workflows.TransitionError as exc:
-        return Reply(422, {"detail": {exc.field: [transition_message(exc)]}})
+        return Reply(422, {"detail": {exc.field: [services.transition_message(exc, labels=True)]}})
     dossier.refresh_from_db()
     return Reply(
         201,
@@ -409,8 +408,7 @@ def dossier_events_batch(request, payload: IngestBatchIn):
     the others land. Records at units where the caller may neither receive nor process
     dossiers are rejected with field `competent_unit`."""
     if len(payload.events) > ingest.MAX_BATCH:
-        detail = f"{len(payload.events)} events in one batch; at most {ingest.MAX_BATCH}"
-        return Reply(413, {"detail": detail})
+        return Reply(413, {"detail": str(ingest.BatchTooLarge.for_count(len(payload.events)))})
     records = [record.model_dump(exclude_none=True) for record in payload.events]
     result = ingest.events_ingest(actor=request.user, source=payload.source, records=records)
     return Reply(200, result.as_dict())

@@ -189,37 +189,3 @@ class EventForm(forms.Form):
     @property
     def shows_new_date(self) -> bool:
         return self.kind_value == EventKind.REAPPOINTED
-
-
-# The lifecycle (workflows.py, pure and English) names the rule that refused a move; people
-# read it in their language.
-TRANSITION_MESSAGES = (
-    (
-        "is not allowed when",
-        _("Thao tác này không thực hiện được ở trạng thái hiện tại của hồ sơ."),
-    ),
-    ("needs a step code", _("Chọn bước.")),
-    (
-        "requested only once",
-        _("Chỉ được yêu cầu bổ sung hồ sơ một lần (hướng dẫn đầy đủ, một lần bằng văn bản)."),
-    ),
-    ("re-appointed only once", _("Mỗi hồ sơ chỉ được xin lỗi và hẹn lại một lần.")),
-    ("no due date", _("Hồ sơ chưa có hạn trả kết quả để hẹn lại.")),
-    (
-        "before the due date",
-        _("Phiếu xin lỗi và hẹn lại phải được lập trước hạn trả kết quả."),
-    ),
-    ("needs a reason", _("Cần ghi lý do.")),
-    ("needs the new date", _("Cần chọn ngày hẹn trả mới.")),
-    ("later than the current due date", _("Ngày hẹn mới phải sau hạn trả kết quả hiện tại.")),
-    ("names the receiving agency", _("Cần ghi cơ quan nhận hồ sơ chuyển đến.")),
-    ("unknown event kind", _("Loại sự kiện không hợp lệ.")),
-)
-
-
-def transition_message(exc: Exception) -> str:
-    text = str(exc)
-    for needle, message in TRANSITION_MESSAGES:
-        if needle in text:
-            return str(message)
-    return text

@@ -91,6 +91,9 @@ class Dossier(models.Model):
     applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     applicant_email = models.EmailField(_("thư điện tử"), blank=True)
     applicant_id_number = models.CharField(_("số định danh"), max_length=20, blank=True)
+    # The working-day calendar that judges the dossier (due dates, timeliness, step times): set
+    # when it is opened (a foreign event log names its country's, e.g. "NL"), never re-derived.
+    calendar_code = models.CharField(_("lịch làm việc"), max_length=10, default="VN")
 
     # --- Derived from events (workflows.replay); assigned only by services via workflows. ---
     status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices)

@@ -200,7 +200,8 @@ def _hours(delta: dt.timedelta) -> Decimal:
 def timeliness_now(
     dossier: Dossier, *, now: dt.datetime, calendars: CalendarCache
 ) -> tuple[str, workflows.DueRule]:
-    """The dossier's timeliness class at `now`, from its stored row (no replay)."""
+    """The dossier's timeliness class at `now`, from its stored row (no replay), on the
+    dossier's own calendar (`calendar_code`: a Dutch log is judged by Dutch holidays)."""
     state = workflows.State(
         status=dossier.status,
         due_at=dossier.due_at,
@@ -208,7 +209,7 @@ def timeliness_now(
         paused_since=dossier.paused_since,
     )
     rule = workflows.DueRule(limit=None, due_soon_hours=dossier.version.due_soon_hours)
-    calendar = calendars.for_unit(dossier.competent_unit)
+    calendar = calendars.for_unit(dossier.competent_unit, dossier.calendar_code)
     return workflows.timeliness(state, now=now, rule=rule, calendar=calendar), rule
 
 
@@ -248,9 +249,8 @@ def worklist(
             started = dossier.open_steps[0].started_at
             end = dossier.paused_since or now
             if end > started:
-                used = _hours(
-                    calendars.for_unit(dossier.competent_unit).working_time_between(started, end)
-                )
+                calendar = calendars.for_unit(dossier.competent_unit, dossier.calendar_code)
+                used = _hours(calendar.working_time_between(started, end))
             else:
                 used = Decimal("0.0")
         items.append(

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from govqms.core.audit import audit_append
 from govqms.core.scoping import require
@@ -26,7 +27,7 @@ from govqms.workdays.calendar import Limit, WorkCalendar
 from govqms.workdays.selectors import workcalendar_for_unit
 
 from . import workflows
-from .models import Dossier, DossierEvent, EventKind, StepRecord
+from .models import Dossier, DossierEvent, EventKind, Status, StepRecord
 
 SOURCE_LOCAL = "govqms"
 
@@ -46,6 +47,45 @@ KIND_PERMISSION = {
     EventKind.TRANSFERRED: "dossier.approve",
 }
 DEFAULT_PERMISSION = "dossier.process"
+
+
+# --- What people read when the lifecycle refuses a move ---------------------------------------
+
+#: `workflows.TransitionError.code` -> the text people read (workflows.py is pure and does not
+#: translate; every screen, the API and the ingest errors render it with `transition_message`).
+TRANSITION_MESSAGES = {
+    "not_allowed": gettext_lazy(
+        "Sự kiện '%(kind)s' không được phép khi hồ sơ đang ở trạng thái '%(status)s'."
+    ),
+    "unknown_kind": gettext_lazy("Loại sự kiện không hợp lệ."),
+    "step_required": gettext_lazy("Sự kiện '%(kind)s' cần mã bước."),
+    "supplement_once": gettext_lazy(
+        "Chỉ được yêu cầu bổ sung hồ sơ một lần (hướng dẫn đầy đủ, một lần bằng văn bản)."
+    ),
+    "transfer_unit": gettext_lazy("Cần ghi cơ quan nhận hồ sơ chuyển đến."),
+    "reappoint_once": gettext_lazy("Mỗi hồ sơ chỉ được xin lỗi và hẹn lại một lần."),
+    "reappoint_no_due": gettext_lazy("Hồ sơ chưa có hạn trả kết quả để hẹn lại."),
+    "reappoint_late": gettext_lazy("Phiếu xin lỗi và hẹn lại phải được lập trước hạn trả kết quả."),
+    "reappoint_reason": gettext_lazy("Cần ghi lý do."),
+    "reappoint_date": gettext_lazy("Cần chọn ngày hẹn trả mới."),
+    "reappoint_not_later": gettext_lazy("Ngày hẹn mới phải sau hạn trả kết quả hiện tại."),
+    "bad_datetime": gettext_lazy("%(what)s không phải ngày giờ ISO 8601: '%(value)s'."),
+    "naive_datetime": gettext_lazy("%(what)s phải là ngày giờ có múi giờ."),
+}
+
+
+def transition_message(exc: workflows.TransitionError, *, labels: bool = False) -> str:
+    """A lifecycle refusal in the active language, from its stable code and params.
+
+    `labels=True` (screens, the dossier API) names the event kind and the status by their
+    labels; otherwise by their codes (ingest errors: the sending system speaks in codes)."""
+    params = dict(exc.params)
+    if labels:
+        if params.get("kind") in EventKind.values:
+            params["kind"] = EventKind(params["kind"]).label
+        if params.get("status") in Status.values:
+            params["status"] = Status(params["status"]).label
+    return str(TRANSITION_MESSAGES[exc.code]) % params
 
 
 # --- Rules and calendars -----------------------------------------------------------------------
@@ -70,8 +110,8 @@ def version_rule(version: ProcedureVersion, steps: Iterable | None = None) -> wo
 class CalendarCache:
     """Calendars by (unit, calendar code) for one batch (building one costs a few queries).
 
-    A dossier is judged by the calendar named in its receipt event (`data["calendar"]`, e.g.
-    "NL" for a Dutch event log; see `dossier_calendar_code`), else by `calendar_code`.
+    A dossier is judged by its row's `calendar_code` (set when it is opened: "NL" for a Dutch
+    event log, else "VN"): `for_unit(dossier.competent_unit, dossier.calendar_code)`.
     """
 
     def __init__(self, calendar_code: str = "VN"):
@@ -93,7 +133,9 @@ def dossier_calendar_code(events: Iterable) -> str | None:
     """The calendar code a dossier's opening event names (`data["calendar"]`), or None.
 
     `events` in replay order (DossierEvent rows or workflows.Event); the first submitted or
-    received event that names a calendar decides.
+    received event that names a calendar decides. Used when a dossier is opened (bulk ingest
+    sets `Dossier.calendar_code` from it) and by the KPI rollups; a stored dossier's calendar
+    is its row's `calendar_code`.
     """
     for event in events:
         if event.kind in OPENING_KINDS:
@@ -211,7 +253,7 @@ def dossier_state(dossier: Dossier, *, calendars: CalendarCache | None = None):
     """(state, rule, calendar) replayed from the stored events."""
     calendars = calendars or CalendarCache()
     rows = list(dossier.events.order_by("occurred_at", "seq"))
-    calendar = calendars.for_unit(dossier.competent_unit, dossier_calendar_code(rows))
+    calendar = calendars.for_unit(dossier.competent_unit, dossier.calendar_code)
     rule = version_rule(dossier.version)
     units = dict(
         OrgUnit.objects.filter(pk__in={r.unit_id for r in rows if r.unit_id}).values_list(
@@ -347,11 +389,12 @@ def dossier_event_record(
 ) -> DossierEvent:
     """Append one event after checking that the lifecycle allows it; recompute the dossier.
 
-    Raises `workflows.TransitionError` (a ValueError naming the field) when not allowed.
+    Raises `workflows.TransitionError` (a ValueError naming the field; `transition_message`
+    gives its text) when not allowed. The dossier is judged by its row's `calendar_code`.
     """
     occurred_at = occurred_at or timezone.now()
     if kind not in EventKind.values:
-        raise workflows.TransitionError(f"unknown event kind '{kind}'")
+        raise workflows.TransitionError("unknown_kind", kind=kind)
     if check_permission and actor is not None:
         require(actor, KIND_PERMISSION.get(kind, DEFAULT_PERMISSION), dossier.competent_unit.path)
     Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
@@ -372,7 +415,7 @@ def dossier_event_record(
         source_id=source_id or f"{dossier.code}:{seq}",
     )
     calendars = calendars or CalendarCache()
-    calendar = calendars.for_unit(dossier.competent_unit, dossier_calendar_code([*rows, event]))
+    calendar = calendars.for_unit(dossier.competent_unit, dossier.calendar_code)
     rule = version_rule(dossier.version)
     units = dict(
         OrgUnit.objects.filter(pk__in={r.unit_id for r in rows if r.unit_id}).values_list(

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from . import ingest
 from .services import CalendarCache
 
@@ -188,7 +190,8 @@ def _csv_rows(path: Path, tz: ZoneInfo | None) -> Iterator[_Row]:
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) > len(names):
-                yield _Row(line, None, ("", f"{len(cells)} cells for {len(names)} columns"))
+                message = _("Dòng có %(cells)s ô nhưng chỉ có %(columns)s cột.")
+                yield _Row(line, None, ("", message % {"cells": len(cells), "columns": len(names)}))
                 continue
             yield _Row(line, _record(names, cells, tz))
 
@@ -213,7 +216,7 @@ def _xlsx_rows(path: Path, tz: ZoneInfo | None) -> Iterator[_Row]:
                 continue
             extra = [c for c in cells[len(names) :] if c not in (None, "")]
             if extra:
-                yield _Row(line, None, ("", "cells beyond the last named column"))
+                yield _Row(line, None, ("", _("Có ô nằm ngoài cột cuối cùng có tên.")))
                 continue
             yield _Row(line, _record(names, list(cells), tz))
     finally:

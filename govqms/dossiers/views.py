@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from govqms.core.scoping import scope_for
 
 from . import selectors, services, slips, workflows
-from .forms import ACTION_LABELS, EventForm, ReceptionForm, transition_message
+from .forms import ACTION_LABELS, EventForm, ReceptionForm
 from .models import Dossier, EventKind, Status
 
 LIST_PAGE_SIZE = 50
@@ -302,7 +302,7 @@ def dossier_event(request, code: str):
                 )
                 form.add_error(
                     field if field in form.fields and field != "kind" else None,
-                    transition_message(exc),
+                    services.transition_message(exc, labels=True),
                 )
             except ValidationError as exc:
                 _form_errors(form, exc)

@@ -80,11 +80,40 @@ MAX_SUPPLEMENT_REQUESTS = 1
 
 
 class TransitionError(ValueError):
-    """The event is not allowed in the dossier's current state (message names both)."""
+    """The event is not allowed in the dossier's current state.
 
-    def __init__(self, message: str, *, field: str = "kind"):
-        super().__init__(message)
-        self.field = field
+    `code` names the rule that refused it (stable: a key of `TRANSITION_CODES`), `params` its
+    plain values (event kind, status, dates as ISO text) and `field` the record field at fault.
+    `str(exc)` is an English sentence for logs and developers; people read the translated text
+    that `services.transition_message(exc)` renders from the code and params (this module stays
+    free of Django, so it does not translate).
+    """
+
+    def __init__(self, code: str, *, field: str = "kind", **params: str):
+        if code not in TRANSITION_CODES:
+            raise ValueError(f"unknown transition error code {code!r}")
+        self.code, self.field, self.params = code, field, params
+        super().__init__(TRANSITION_CODES[code].format(**params))
+
+
+#: Every refusal of the lifecycle: code -> English text (for logs; `{name}` = params).
+TRANSITION_CODES = {
+    "not_allowed": "event '{kind}' is not allowed when the dossier is '{status}'",
+    "unknown_kind": "unknown event kind '{kind}'",
+    "step_required": "{kind} needs a step code",
+    "supplement_once": "a supplement may be requested only once (one written guidance)",
+    "transfer_unit": "a transfer names the receiving agency (unit)",
+    "reappoint_once": "a dossier may be re-appointed only once",
+    "reappoint_no_due": "the dossier has no due date to re-appoint",
+    "reappoint_late": (
+        "the apology & re-appointment slip must be issued before the due date ({due_at})"
+    ),
+    "reappoint_reason": "a re-appointment needs a reason",
+    "reappoint_date": "a re-appointment needs the new date",
+    "reappoint_not_later": "the new date must be later than the current due date",
+    "bad_datetime": "{what}: not an ISO 8601 date-time: {value!r}",
+    "naive_datetime": "{what} must be a date-time with a time zone",
+}
 
 
 @dataclass(frozen=True)
@@ -159,9 +188,7 @@ def apply(state: State, event: Event, *, rule: DueRule, calendar: WorkCalendar) 
         return dataclasses.replace(state, event_count=state.event_count + 1)
     allowed = ALLOWED.get(state.status, frozenset())
     if kind not in allowed:
-        raise TransitionError(
-            f"event '{kind}' is not allowed when the dossier is '{state.status or 'new'}'"
-        )
+        raise TransitionError("not_allowed", kind=kind, status=state.status or "new")
     s = dataclasses.replace(state, pauses=list(state.pauses), steps=list(state.steps))
     at = event.occurred_at
     s.event_count += 1
@@ -182,7 +209,7 @@ def apply(state: State, event: Event, *, rule: DueRule, calendar: WorkCalendar) 
         s.status, s.closed_at = REFUSED, at
     elif kind == "step_started":
         if not event.step:
-            raise TransitionError("step_started needs a step code", field="step")
+            raise TransitionError("step_required", field="step", kind=kind)
         s.status = PROCESSING
         s.steps.append(
             StepSpan(
@@ -192,7 +219,7 @@ def apply(state: State, event: Event, *, rule: DueRule, calendar: WorkCalendar) 
         s.current_step, s.current_handler = event.step, event.actor_label
     elif kind == "step_finished":
         if not event.step:
-            raise TransitionError("step_finished needs a step code", field="step")
+            raise TransitionError("step_required", field="step", kind=kind)
         s.status = PROCESSING
         span = _open_span(s, event.step)
         if span is None:  # logs often record only completions: the step ran since the last event
@@ -210,7 +237,7 @@ def apply(state: State, event: Event, *, rule: DueRule, calendar: WorkCalendar) 
             s.current_step = ""
     elif kind == "supplement_requested":
         if s.supplement_requests >= MAX_SUPPLEMENT_REQUESTS:
-            raise TransitionError("a supplement may be requested only once (one written guidance)")
+            raise TransitionError("supplement_once")
         s.supplement_requests += 1
         s.status, s.paused_since, s.paused_kind = SUPPLEMENT, at, kind
     elif kind == "financial_requested":
@@ -224,7 +251,7 @@ def apply(state: State, event: Event, *, rule: DueRule, calendar: WorkCalendar) 
     elif kind == "transferred":
         target = event.unit_code or event.data.get("to_unit", "")
         if not target:
-            raise TransitionError("a transfer names the receiving agency (unit)", field="unit")
+            raise TransitionError("transfer_unit", field="unit")
         s.competent_unit_code = target
     elif kind == "reappointed":
         _reappoint(s, event)
@@ -246,25 +273,19 @@ def apply(state: State, event: Event, *, rule: DueRule, calendar: WorkCalendar) 
 
 def _reappoint(s: State, event: Event) -> None:
     if s.reappointed:
-        raise TransitionError("a dossier may be re-appointed only once")
+        raise TransitionError("reappoint_once")
     if s.due_at is None:
-        raise TransitionError("the dossier has no due date to re-appoint", field="occurred_at")
+        raise TransitionError("reappoint_no_due", field="occurred_at")
     if event.occurred_at >= s.due_at:
-        raise TransitionError(
-            "the apology & re-appointment slip must be issued before the due date "
-            f"({s.due_at.isoformat()})",
-            field="occurred_at",
-        )
+        raise TransitionError("reappoint_late", field="occurred_at", due_at=s.due_at.isoformat())
     if not event.reason.strip():
-        raise TransitionError("a re-appointment needs a reason", field="reason")
+        raise TransitionError("reappoint_reason", field="reason")
     raw = event.data.get("new_due_at")
     if raw is None:
-        raise TransitionError("a re-appointment needs the new date", field="new_due_at")
+        raise TransitionError("reappoint_date", field="new_due_at")
     new_due = _aware(raw, "new_due_at")
     if new_due <= s.due_at:
-        raise TransitionError(
-            "the new date must be later than the current due date", field="new_due_at"
-        )
+        raise TransitionError("reappoint_not_later", field="new_due_at")
     s.reappointed = True
     # The new date already accounts for the pauses so far; later pauses extend it.
     s.base_due_at, s.due_at = new_due, new_due
@@ -287,11 +308,9 @@ def _aware(value: Any, what: str) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError as exc:
-            raise TransitionError(
-                f"{what}: not an ISO 8601 date-time: {value!r}", field=what
-            ) from exc
+            raise TransitionError("bad_datetime", field=what, what=what, value=value) from exc
     if not isinstance(value, dt.datetime) or value.tzinfo is None:
-        raise TransitionError(f"{what} must be a date-time with a time zone", field=what)
+        raise TransitionError("naive_datetime", field=what, what=what)
     return value
 
 

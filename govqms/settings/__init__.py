@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "govqms.procedures",
     "govqms.dossiers",
     "govqms.kpi",
+    "govqms.quality",
     "govqms.web",
     "govqms.portal",
     "govqms.demo",
@@ -152,12 +153,25 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 GOVQMS_REQUIRE_ADMIN_2FA = env_bool("GOVQMS_REQUIRE_ADMIN_2FA", True)
+
+# Public figures (transparency portal, open data): a count from 1 to this minus 1 is never
+# published (shown as "<5"), and cells that would let it be worked out are hidden too
+# (govqms/portal/disclosure.py, docs/open-data.md).
+GOVQMS_PUBLIC_MIN_COUNT = int(os.environ.get("GOVQMS_PUBLIC_MIN_COUNT", "5"))
+# The licence of the open data (/open-data/): the agency's choice; CC BY 4.0 by default.
+GOVQMS_OPEN_DATA_LICENSE = os.environ.get(
+    "GOVQMS_OPEN_DATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/"
+)
 OTP_TOTP_ISSUER = "GovQMS"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Request bodies: a full batch of 10,000 events (POST /api/v1/dossiers/events/batch, the most
+# the endpoint takes) is 3-4 MB of JSON, over Django's 2.5 MB default; 16 MB leaves room for
+# long reasons and data while still refusing absurd bodies before they are parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 # --- Language and time --------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

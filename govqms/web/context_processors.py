@@ -10,6 +10,8 @@ NAV_ITEMS = [
     (_("Tổng quan"), "web:home", None),
     (_("Tiếp nhận hồ sơ"), "dossiers:reception", "dossier.receive"),
     (_("Hồ sơ của tôi"), "dossiers:worklist", "dossier.view"),
+    (_("Mục tiêu chất lượng"), "quality:index", "quality.view"),
+    (_("Chỉ số, báo cáo"), "kpi:dashboard", "report.view"),
     (_("Cơ cấu tổ chức"), "web:org_tree", "org.view"),
     (_("Nhật ký kiểm toán"), "web:audit_log", "audit.view"),
     (_("Tài khoản của tôi"), "accounts:profile", None),

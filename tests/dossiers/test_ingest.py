@@ -93,14 +93,20 @@ def test_bad_records_are_named_and_the_good_ones_land(version, users):
     errors = {e.index: (e.field, e.message) for e in result.errors}
     assert result.rejected == len(errors) == 10
     at = {r.get("source_id", "x"): i for i, r in enumerate(records)}
-    assert errors[at["n-1"]][0] == "occurred_at" and "no time zone" in errors[at["n-1"]][1]
-    assert errors[at["k-1"]][0] == "kind" and "unknown event kind" in errors[at["k-1"]][1]
-    assert errors[at["u-1"]] == ("receiving_unit", "no unit with code '99999'")
-    assert errors[at["t-1"]][0] == "kind" and "not allowed" in errors[at["t-1"]][1]
+    # The messages are in the active language (Vietnamese here): check the field and the
+    # values the message must quote.
+    assert errors[at["n-1"]][0] == "occurred_at" and "2026-03-03T09:00:00'" in errors[at["n-1"]][1]
+    assert errors[at["n-1"]][1].endswith("2026-03-03T09:00:00+07:00 hoặc 2026-03-03T02:00:00Z.")
+    assert errors[at["k-1"]][0] == "kind" and "'approved'" in errors[at["k-1"]][1]
+    assert errors[at["u-1"]][0] == "receiving_unit" and "99999" in errors[at["u-1"]][1]
+    assert errors[at["t-1"]] == (
+        "kind",
+        "Sự kiện 'returned' không được phép khi hồ sơ đang ở trạng thái 'processing'.",
+    )
     assert errors[at["x"]][0] == "source_id"
-    assert errors[at["g-2"]][0] == "source_id" and "repeated" in errors[at["g-2"]][1]
-    assert errors[at["o-1"]][0] == "procedure" and "unknown dossier" in errors[at["o-1"]][1]
-    assert errors[at["p-1"]][0] == "procedure" and "no active version" in errors[at["p-1"]][1]
+    assert errors[at["g-2"]][0] == "source_id" and "(lần đầu ở vị trí 1)" in errors[at["g-2"]][1]
+    assert errors[at["o-1"]][0] == "procedure" and "'HS-NEW'" in errors[at["o-1"]][1]
+    assert errors[at["p-1"]][0] == "procedure" and "'9.999'" in errors[at["p-1"]][1]
     assert errors[at["r-1"]][0] == "reason"
     assert errors[at["c-1"]][0] == "channel"
     assert set(Dossier.objects.values_list("code", flat=True)) == {"HS-OK"}
@@ -277,13 +283,14 @@ def test_lifecycle_violations_can_be_kept_as_notes(version, users):
     assert (result.accepted, result.duplicated, result.noted, result.rejected) == (1, 4, 1, 0)
     note = DossierEvent.objects.get(source=SOURCE, source_id="a-5")
     assert note.kind == "note" and note.data["lifecycle"]["kind"] == "step_finished"
+    assert note.data["lifecycle"]["code"] == "not_allowed"  # stored: stable, not translated
     assert "not allowed" in note.data["lifecycle"]["error"]
     assert Dossier.objects.get(code="HS-1").status == "finished"
 
 
 def test_batches_over_the_limit_are_refused_whole(version):
     records = [event(str(n), "HS", "note", local(2026, 3, 3, 9)) for n in range(10_001)]
-    with pytest.raises(ingest.BatchTooLarge, match="at most 10000"):
+    with pytest.raises(ingest.BatchTooLarge, match=r"10001 .* 10000"):
         ingest.events_ingest(actor=None, source=SOURCE, records=records)
     assert DossierEvent.objects.count() == 0
 
@@ -314,12 +321,12 @@ def test_a_source_id_names_one_dossier(version):
     result = ingest.events_ingest(actor=None, source=SOURCE, records=[first, twin])
     assert result.accepted == 1
     assert [(e.index, e.field) for e in result.errors] == [(1, "dossier_source_id")]
-    assert "names two dossiers" in result.errors[0].message
+    assert "(HS-1 và HS-2)" in result.errors[0].message
     # Later: the same source id under another code is refused; by source id alone it is found.
     again = event("b-2", "HS-3", "note", local(2026, 3, 3, 10, 0), dossier_source_id="EXT-1")
     alone = {**event("b-3", "", "note", local(2026, 3, 3, 10, 5)), "dossier_source_id": "EXT-1"}
     del alone["dossier_code"]
     result = ingest.events_ingest(actor=None, source=SOURCE, records=[again, alone])
     assert [(e.index, e.field) for e in result.errors] == [(0, "dossier_source_id")]
-    assert "is dossier HS-1" in result.errors[0].message
+    assert "'EXT-1' là hồ sơ HS-1" in result.errors[0].message
     assert Dossier.objects.get(code="HS-1").event_count == 2

@@ -118,7 +118,7 @@ def test_rebuild_equals_stored_state(version, users, tree):
 def test_reappointment_rules(version, users, tree):
     d = _open(version, users, tree, local(2026, 3, 3, 9, 0))
     leader = users["leader_a"]
-    with pytest.raises(TransitionError, match="reason"):
+    with pytest.raises(TransitionError) as refused:
         services.dossier_event_record(
             actor=leader,
             dossier=d,
@@ -126,7 +126,9 @@ def test_reappointment_rules(version, users, tree):
             occurred_at=local(2026, 3, 3, 16, 0),
             data={"new_due_at": local(2026, 3, 6, 16, 30).isoformat()},
         )
-    with pytest.raises(TransitionError, match="before the due date"):
+    assert (refused.value.code, refused.value.field) == ("reappoint_reason", "reason")
+    assert services.transition_message(refused.value) == "Cần ghi lý do."
+    with pytest.raises(TransitionError) as too_late:
         services.dossier_event_record(
             actor=leader,
             dossier=d,
@@ -135,6 +137,8 @@ def test_reappointment_rules(version, users, tree):
             reason="Chờ xác minh",
             data={"new_due_at": local(2026, 3, 6, 16, 30).isoformat()},
         )
+    assert (too_late.value.code, too_late.value.field) == ("reappoint_late", "occurred_at")
+    assert too_late.value.params == {"due_at": local(2026, 3, 4, 9, 0).isoformat()}
     services.dossier_event_record(
         actor=leader,
         dossier=d,
@@ -145,7 +149,7 @@ def test_reappointment_rules(version, users, tree):
     )
     d.refresh_from_db()
     assert d.reappointed and d.due_at == local(2026, 3, 6, 16, 30)
-    with pytest.raises(TransitionError, match="only once"):
+    with pytest.raises(TransitionError) as twice:
         services.dossier_event_record(
             actor=leader,
             dossier=d,
@@ -154,26 +158,36 @@ def test_reappointment_rules(version, users, tree):
             reason="Lần hai",
             data={"new_due_at": local(2026, 3, 9, 16, 30).isoformat()},
         )
+    assert twice.value.code == "reappoint_once"
     assert DossierEvent.objects.filter(dossier=d, kind="reappointed").count() == 1
 
 
 def test_late_finish_and_disallowed_moves(version, users, tree):
     d = _open(version, users, tree, local(2026, 3, 3, 9, 0))
     leader = users["leader_a"]
-    with pytest.raises(TransitionError, match="not allowed"):
+    with pytest.raises(TransitionError) as early:
         services.dossier_event_record(
             actor=users["desk_a"], dossier=d, kind="returned", occurred_at=local(2026, 3, 3, 10, 0)
         )
+    assert early.value.code == "not_allowed" and early.value.field == "kind"
+    assert early.value.params == {"kind": "returned", "status": "received"}
     services.dossier_event_record(
         actor=leader, dossier=d, kind="finished", occurred_at=local(2026, 3, 5, 9, 0)
     )
     d.refresh_from_db()
     assert d.timeliness == "late"
     # A back-dated event is replayed at its own time: returning before finishing is refused.
-    with pytest.raises(TransitionError, match="not allowed when the dossier is 'received'"):
+    with pytest.raises(TransitionError) as back_dated:
         services.dossier_event_record(
             actor=users["desk_a"], dossier=d, kind="returned", occurred_at=local(2026, 3, 4, 9, 0)
         )
+    assert back_dated.value.params == {"kind": "returned", "status": "received"}
+    # Screens and the dossier API name the kind and the status by their labels; the ingest
+    # errors by their codes (what the sending system speaks).
+    assert services.transition_message(back_dated.value, labels=True) == (
+        "Sự kiện 'Trả kết quả' không được phép khi hồ sơ đang ở trạng thái 'Đã tiếp nhận'."
+    )
+    assert "'returned'" in services.transition_message(back_dated.value)
 
 
 def test_supplement_only_once(version, users, tree):
@@ -188,10 +202,31 @@ def test_supplement_only_once(version, users, tree):
         kind="supplement_provided",
         occurred_at=local(2026, 3, 3, 11, 0),
     )
-    with pytest.raises(TransitionError, match="once"):
+    with pytest.raises(TransitionError) as again:
         services.dossier_event_record(
             actor=h, dossier=d, kind="supplement_requested", occurred_at=local(2026, 3, 3, 15, 0)
         )
+    assert again.value.code == "supplement_once"
+
+
+def test_every_refusal_has_a_translatable_message():
+    """Each code of the pure lifecycle has a Vietnamese source text whose placeholders are
+    the params the lifecycle gives (the English text of `str(exc)` names the same params)."""
+    import string
+
+    from django.utils.translation import override
+
+    from govqms.dossiers.workflows import TRANSITION_CODES
+
+    assert set(services.TRANSITION_MESSAGES) == set(TRANSITION_CODES)
+    for code, english in TRANSITION_CODES.items():
+        params = {name: "x" for _t, name, _s, _c in string.Formatter().parse(english) if name}
+        exc = TransitionError(code, **params)
+        with override("vi"):
+            text = services.transition_message(exc)
+        assert text and "%(" not in text, code
+    with pytest.raises(ValueError, match="unknown transition error code"):
+        TransitionError("no_such_rule")
 
 
 def test_permissions_follow_roles_and_units(version, users, tree):
