@@ -51,6 +51,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: messages
+	$(BIN)/python -m pip install --quiet -e ".[dev,divisions,bench]"
 	$(BIN)/python -m bench
 
 clean:

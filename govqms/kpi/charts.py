@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from .spc import PChart, XmRChart
 
 WIDTH, HEIGHT = 720, 320
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 60, 72, 44, 56
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 60, 72, 44, 36
 FONT = "DejaVu Sans, Noto Sans, Liberation Sans, Arial, sans-serif"
 
 #: (colour, dash, marker) per series: colour ≥ 3:1 on white; dash and marker repeat the
@@ -126,6 +126,10 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     return ticks
 
 
+def _points(corners) -> str:
+    return " ".join(f"{_num(x)},{_num(y)}" for x, y in corners)
+
+
 def _marker(shape: str, x: float, y: float, colour: str, size: float = 4.0) -> str:
     if shape == "square":
         s = size * 0.9
@@ -135,12 +139,15 @@ def _marker(shape: str, x: float, y: float, colour: str, size: float = 4.0) -> s
         )
     if shape == "triangle":
         s = size * 1.2
-        points = f"{_num(x)},{_num(y - s)} {_num(x + s)},{_num(y + s * 0.8)} {_num(x - s)},{_num(y + s * 0.8)}"
-        return f'<polygon points="{points}" fill="{colour}"/>'
+        corners = ((x, y - s), (x + s, y + s * 0.8), (x - s, y + s * 0.8))
+        return f'<polygon points="{_points(corners)}" fill="{colour}"/>'
     if shape == "diamond":
         s = size * 1.6
-        points = f"{_num(x)},{_num(y - s)} {_num(x + s)},{_num(y)} {_num(x)},{_num(y + s)} {_num(x - s)},{_num(y)}"
-        return f'<polygon points="{points}" fill="{colour}" stroke="#ffffff" stroke-width="1.5"/>'
+        corners = ((x, y - s), (x + s, y), (x, y + s), (x - s, y))
+        return (
+            f'<polygon points="{_points(corners)}" fill="{colour}" stroke="#ffffff" '
+            f'stroke-width="1.5"/>'
+        )
     return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(size)}" fill="{colour}"/>'
 
 
@@ -182,11 +189,15 @@ class _Frame:
         return (self.right - self.left) / max(count, 1)
 
 
-def _frame(canvas: _Canvas, lo: float, hi: float) -> tuple[_Frame, list[float]]:
+def _frame(
+    canvas: _Canvas, lo: float, hi: float, legend: Sequence[str] = ()
+) -> tuple[_Frame, list[float]]:
+    """The plot area below the legend (however many rows it takes) and the y ticks."""
     ticks = nice_ticks(lo, hi)
+    rows = max((y for _x, y in _legend_positions(canvas.width, legend)), default=LEGEND_Y)
     frame = _Frame(
         left=MARGIN_LEFT,
-        top=MARGIN_TOP,
+        top=MARGIN_TOP + rows - LEGEND_Y,
         right=canvas.width - MARGIN_RIGHT,
         bottom=canvas.height - MARGIN_BOTTOM,
         lo=min(ticks[0], lo),
@@ -244,25 +255,36 @@ def _short(label: str, limit: int = 14) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
+LEGEND_Y, LEGEND_ROW = 18, 18
+
+
+def _legend_positions(width: int, texts: Sequence[str]) -> list[tuple[float, float]]:
+    """Where each legend item goes: rows above the plot, wrapping when a row is full."""
+    x, y = float(MARGIN_LEFT), float(LEGEND_Y)
+    out = []
+    for text in texts:
+        item = 34 + 7 * len(text)
+        if x + item > width - 8 and x > MARGIN_LEFT:
+            x, y = float(MARGIN_LEFT), y + LEGEND_ROW
+        out.append((x, y))
+        x += item
+    return out
+
+
 def _legend(canvas: _Canvas, items: Sequence[tuple[str, str]]) -> None:
-    """items: (symbol SVG drawn at 0,0, text). One row above the plot, wrapping if needed."""
-    x, y = MARGIN_LEFT, 18
-    for symbol, text in items:
-        width = 34 + 7 * len(text)
-        if x + width > canvas.width - 8 and x > MARGIN_LEFT:
-            x, y = MARGIN_LEFT, y + 18
+    """items: (symbol SVG drawn at 0,0, text), laid out by `_legend_positions`."""
+    positions = _legend_positions(canvas.width, [text for _symbol, text in items])
+    for (symbol, text), (x, y) in zip(items, positions, strict=True):
         canvas.add(f'<g transform="translate({_num(x)},{_num(y)})">{symbol}</g>')
         canvas.add(
             f'<text x="{_num(x + 28)}" y="{_num(y + 4)}" fill="{TEXT}">{escape(text)}</text>'
         )
-        x += width
 
 
 def _line_symbol(colour: str, dash: str, marker: str | None, width: float = 2.0) -> str:
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     line = (
-        f'<line x1="0" x2="22" y1="0" y2="0" stroke="{colour}" stroke-width="{width}"'
-        f"{dash_attr}/>"
+        f'<line x1="0" x2="22" y1="0" y2="0" stroke="{colour}" stroke-width="{width}"{dash_attr}/>'
     )
     return line + (_marker(marker, 11, 0, colour) if marker else "")
 
@@ -337,7 +359,7 @@ def line_chart(
     lo, hi = _range([v for s in series for v in s.values])
     lo = lo if y_min is None else min(y_min, lo)
     hi = hi if y_max is None else max(y_max, hi)
-    frame, ticks = _frame(canvas, lo, hi)
+    frame, ticks = _frame(canvas, lo, hi, [s.name for s in series])
     _axes(canvas, frame, ticks, labels, unit, decimals if hi - lo < 10 else 0)
     count = len(labels)
     for s in series:
@@ -395,7 +417,7 @@ def bar_chart(
     the two differ without colour); None draws no bar."""
     canvas = _Canvas()
     lo, hi = _range([v for s in series for v in s.values])
-    frame, ticks = _frame(canvas, min(0.0, lo), max(hi, 1.0))
+    frame, ticks = _frame(canvas, min(0.0, lo), max(hi, 1.0), [s.name for s in series])
     _axes(canvas, frame, ticks, labels, unit, decimals)
     fills = []
     for j, s in enumerate(series):
@@ -471,7 +493,13 @@ def _spc(
     canvas = _Canvas()
     lo = min([*values, *lcl, centre])
     hi = max([*values, *ucl, centre])
-    frame, ticks = _frame(canvas, lo, hi)
+    legend = [
+        (_line_symbol(STYLES[0][0], "", "circle"), value_name),
+        (_line_symbol(CENTRE, "", None, 1.75), _("Đường tâm (CL)")),
+        (_line_symbol(LIMIT, "8 4", None, 1.75), _("Giới hạn kiểm soát (UCL, LCL)")),
+        (_marker("diamond", 11, 0, SIGNAL, 4.5), _("Điểm có tín hiệu")),
+    ]
+    frame, ticks = _frame(canvas, lo, hi, [text for _symbol, text in legend])
     _axes(canvas, frame, ticks, labels, unit, decimals)
     count = len(values)
     half = frame.step(count) / 2
@@ -513,15 +541,7 @@ def _spc(
             canvas.add(_marker("diamond", x, y, SIGNAL, 4.5))
         else:
             canvas.add(_marker("circle", x, y, STYLES[0][0], 3.5))
-    _legend(
-        canvas,
-        [
-            (_line_symbol(STYLES[0][0], "", "circle"), value_name),
-            (_line_symbol(CENTRE, "", None, 1.75), _("Đường tâm (CL)")),
-            (_line_symbol(LIMIT, "8 4", None, 1.75), _("Giới hạn kiểm soát (UCL, LCL)")),
-            (_marker("diamond", 11, 0, SIGNAL, 4.5), _("Điểm có tín hiệu")),
-        ],
-    )
+    _legend(canvas, legend)
     sentences = []
     for signal in signals:
         label = labels[signal.trigger_index] if signal.trigger_index < len(labels) else ""

@@ -41,8 +41,7 @@ def _notes(unit, start: dt.date, end: dt.date, procedure) -> tuple[str, ...]:
         _("Kỳ: %(start)s – %(end)s") % {"start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"},
         _("Thủ tục: %(procedure)s")
         % {"procedure": f"{procedure.code} {procedure.name}" if procedure else _("mọi thủ tục")},
-        _("Xuất lúc: %(at)s (giờ Việt Nam)")
-        % {"at": f"{timezone.localtime():%H:%M %d/%m/%Y}"},
+        _("Xuất lúc: %(at)s (giờ Việt Nam)") % {"at": f"{timezone.localtime():%H:%M %d/%m/%Y}"},
     ]
     return tuple(notes)
 
@@ -92,7 +91,7 @@ def rollup_sheet(table: Mapping[str, Any], unit, start, end, procedure) -> Sheet
         _("Tỷ lệ đúng hạn (%)"),
         _("Thời gian giải quyết trung bình (ngày làm việc)"),
     )
-    lines = [*table["rows"]]
+    lines = sorted([*table["rows"], *table["idle"]], key=lambda r: r["label"])
     if table["other"]:
         lines.append(table["other"])
     lines.append(table["total"])

@@ -51,7 +51,8 @@ BETWEEN_UNITS = RuleSet(name="rule-1", rules=(1,))
 #: Measures whose dossiers a drill-down can list (rollup columns that count dossiers, and the
 #: open-dossier snapshot); processing seconds and the histogram are not dossier counts.
 DRILLABLE_MEASURES = tuple(
-    m for m in (*MEASURES, *selectors.SNAPSHOT_INPUTS)
+    m
+    for m in (*MEASURES, *selectors.SNAPSHOT_INPUTS)
     if m != "processing_seconds" and m not in HISTOGRAM_FIELDS
 )
 
@@ -399,7 +400,10 @@ def _counts_dossiers(indicator: indicators.Indicator, part: str) -> bool:
     """Whether the numerator / denominator of an indicator is a number of dossiers."""
     if selectors.SAMPLE_INPUT in indicator.inputs:
         return part == "denominator"
-    return part == "denominator" or indicator.unit in (indicators.Unit.PERCENT, indicators.Unit.COUNT)
+    return part == "denominator" or indicator.unit in (
+        indicators.Unit.PERCENT,
+        indicators.Unit.COUNT,
+    )
 
 
 def value_text(value, unit: str) -> str:
@@ -452,7 +456,7 @@ def _english() -> bool:
 def trend_charts(user, filters: Filters) -> dict[str, charts.Chart | None]:
     """Volumes and shares per month (or week), the p-chart of the late share and the XmR chart
     of the mean processing time, for the figure's unit and procedure."""
-    periods = buckets(filters.grain, filters.end)
+    periods = buckets(filters.grain, min(filters.end, timezone.localdate()))  # no future
     counts = series_counts(user, filters.figure, filters.grain, periods)
     labels = [bucket_label(filters.grain, first) for first, _last in periods]
     results = [results_from_counts(c) for c in counts]
@@ -489,13 +493,19 @@ def trend_charts(user, filters: Filters) -> dict[str, charts.Chart | None]:
         y_max=100,
     )
     late = [
-        (label, c["finished_late"], c["finished_early"] + c["finished_on_time"] + c["finished_late"])
+        (
+            label,
+            c["finished_late"],
+            c["finished_early"] + c["finished_on_time"] + c["finished_late"],
+        )
         for label, c in zip(labels, counts, strict=True)
     ]
     late = [row for row in late if row[2] > 0]
     p = None
     if len(late) >= 2:
-        chart = p_chart([d for _l, d, _n in late], [n for *_x, n in late], labels=[x[0] for x in late])
+        chart = p_chart(
+            [d for _l, d, _n in late], [n for *_x, n in late], labels=[x[0] for x in late]
+        )
         p = charts.p_chart_svg(
             chart,
             chart_id="chart-p",
@@ -532,7 +542,13 @@ def trend_charts(user, filters: Filters) -> dict[str, charts.Chart | None]:
 ROLLUP_COLUMNS = (
     # (key, header, indicator code or measure, part, kind)
     ("received", gettext_lazy("Tiếp nhận"), "received", None, "measure"),
-    ("finished", gettext_lazy("Đã giải quyết (có hạn)"), "SHARE_FINISHED_ON_TIME", "denominator", "code"),
+    (
+        "finished",
+        gettext_lazy("Đã giải quyết (có hạn)"),
+        "SHARE_FINISHED_ON_TIME",
+        "denominator",
+        "code",
+    ),
     ("on_time", gettext_lazy("Đúng hạn, trước hạn"), "SHARE_FINISHED_ON_TIME", "numerator", "code"),
     ("late", gettext_lazy("Quá hạn"), "SHARE_FINISHED_LATE", "numerator", "code"),
     ("overdue", gettext_lazy("Đang quá hạn"), "OPEN_OVERDUE", "numerator", "code"),
@@ -567,17 +583,24 @@ def rollup_table(user, filters: Filters) -> dict[str, Any]:
             "avg_days": avg,
             "avg_text": value_text(avg, "days"),
             "late": counts["finished_late"],
-            "classified": counts["finished_early"] + counts["finished_on_time"] + counts["finished_late"],
+            "classified": counts["finished_early"]
+            + counts["finished_on_time"]
+            + counts["finished_late"],
         }
 
     empty = dict.fromkeys((*MEASURES, *selectors.SNAPSHOT_INPUTS), 0)
-    rows = [row(child, child.name, per.get(child.pk, empty)) for child in children]
+    every = [row(child, child.name, per.get(child.pk, empty)) for child in children]
+    rows = [r for r in every if any(c["value"] for c in r["cells"])]
+    idle = [r for r in every if not any(c["value"] for c in r["cells"])]
     rest = per.get(None)
     other = None
     if rest and any(rest.values()):
-        other = row(None, _("Khác (tại chính đơn vị, hoặc đơn vị cũ không thuộc đơn vị nào ở trên)"), rest)
+        other = row(
+            None, _("Khác (tại chính đơn vị, hoặc đơn vị cũ không thuộc đơn vị nào ở trên)"), rest
+        )
     return {
         "rows": rows,
+        "idle": idle,
         "other": other,
         "total": row(filters.unit, _("Tổng cộng"), total),
         "headers": [header for _k, header, *_rest in ROLLUP_COLUMNS],
@@ -667,9 +690,9 @@ def dossiers(request):
             qs = selectors.dossiers_behind(
                 user=request.user, code=code, figure=filters.figure, part=part
             )
-            title = str(_("%(name)s — tử số") if part == "numerator" else _("%(name)s — mẫu số")) % {
-                "name": indicator.name_en if _english() else indicator.name_vi
-            }
+            title = str(
+                _("%(name)s — tử số") if part == "numerator" else _("%(name)s — mẫu số")
+            ) % {"name": indicator.name_en if _english() else indicator.name_vi}
         elif measure in DRILLABLE_MEASURES:
             qs = selectors.dossiers_for_measure(
                 user=request.user, figure=filters.figure, measure=measure
@@ -689,7 +712,10 @@ def dossiers(request):
         "rows": rows,
         "back": "?" + filters.query(),
         "page_query": urlencode(
-            {**filters.params(), **{k: v for k, v in (("code", code), ("part", part), ("measure", measure)) if v}}
+            {
+                **filters.params(),
+                **{k: v for k, v in (("code", code), ("part", part), ("measure", measure)) if v},
+            }
         ),
     }
     return render(request, "kpi/dossiers.html", context)
@@ -721,10 +747,16 @@ def export_table(request, table: str, fmt: str):
     filters, _form = parse_filters(request)
     if table == "chi-so":
         rows, _counts = indicator_rows(request.user, filters)
-        sheet = exports.indicator_sheet(rows, filters.unit, filters.start, filters.end, filters.procedure)
+        sheet = exports.indicator_sheet(
+            rows, filters.unit, filters.start, filters.end, filters.procedure
+        )
     elif table == "tong-hop":
         sheet = exports.rollup_sheet(
-            rollup_table(request.user, filters), filters.unit, filters.start, filters.end, filters.procedure
+            rollup_table(request.user, filters),
+            filters.unit,
+            filters.start,
+            filters.end,
+            filters.procedure,
         )
     else:
         raise Http404
@@ -755,4 +787,3 @@ def chart_png(request, name: str):
         f'attachment; filename="{name}-{filters.unit.code}-{filters.start:%Y%m%d}.png"'
     )
     return response
-

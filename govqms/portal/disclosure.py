@@ -4,13 +4,13 @@ never publish a cell small enough to point at a person). Pure: numbers in, decis
 The rule (docs/open-data.md §3), for a threshold k (`GOVQMS_PUBLIC_MIN_COUNT`, default 5):
 
 1. **Small counts.** Every count from 1 to k − 1 is hidden and shown as "<k". A zero is shown:
-   it stands for nobody, and hiding it would also hide, say, the 100 % on-time rate of a unit
-   with no late dossier (late = finished − on time).
+   it stands for nobody, and hiding every zero would also hide, say, the 100 % on-time rate of
+   a unit with no late dossier (late = finished − on time).
 2. **No working it out.** The cells of a page are tied by sums (finished = on time + late in a
    row; a total row = the sum of the rows above it). If, from those sums, the shown cells and
-   what the reader knows of the hidden ones (a "<k" cell holds 1 … k − 1, a cell hidden under
-   this rule holds at least k), a hidden cell could only have one value, the smallest shown
-   part of a sum it belongs to is hidden too (shown as "x"), or the sum's total when no part is
+   what a reader knows of the hidden ones (a "<k" cell holds 0 … k − 1, an "x" cell k or more),
+   a hidden cell could only have one value, the smallest shown part of a sum it belongs to is
+   hidden too — a zero as "<k", a larger count as "x" — or the sum's total when no part is
    left; repeat until no hidden cell is pinned down. "Pinned down" is decided by interval
    reasoning over the sums (what adding and subtracting rows and columns gives).
 3. **Derived values** (a percentage, an average) are hidden when any count they are computed
@@ -25,7 +25,7 @@ import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-SMALL = "small"  # 1 … k − 1: shown as "<k"
+SMALL = "small"  # fewer than k (1 … k − 1, or a zero hidden to protect one): shown as "<k"
 LINKED = "linked"  # hidden so that a small cell cannot be worked out: shown as "x"
 
 Cell = Hashable
@@ -55,13 +55,13 @@ def bounds(
     k: int,
 ) -> Bounds:
     """What a reader can deduce about every cell: shown cells are exact, a "<k" cell is in
-    [1, k − 1], an "x" cell in [k, ∞); then each sum tightens its members (total within the sum
+    [0, k − 1], an "x" cell in [k, ∞); then each sum tightens its members (total within the sum
     of its parts' bounds, each part within total − the others) until nothing changes."""
     out: Bounds = {}
     for cell, value in values.items():
         state = hidden.get(cell)
         if state == SMALL:
-            out[cell] = (1.0, float(k - 1))
+            out[cell] = (0.0, float(k - 1))
         elif state == LINKED:
             out[cell] = (float(k), math.inf)
         else:
@@ -84,7 +84,9 @@ def bounds(
                 changed = True
             t_lo, t_hi = out[rel.total]
             for i, part in enumerate(rel.parts):
-                others_hi = high_sum - highs[i] if math.isfinite(highs[i]) else _sum_except(highs, i)
+                others_hi = (
+                    high_sum - highs[i] if math.isfinite(highs[i]) else _sum_except(highs, i)
+                )
                 others_lo = low_sum - lows[i]
                 lo, hi = out[part]
                 new = (max(lo, t_lo - others_hi), min(hi, t_hi - others_lo))
@@ -109,9 +111,7 @@ def pinned(
     return [cell for cell in hidden if known[cell][0] == known[cell][1]]
 
 
-def suppress(
-    values: Mapping[Cell, int], relations: Sequence[Relation], k: int
-) -> dict[Cell, str]:
+def suppress(values: Mapping[Cell, int], relations: Sequence[Relation], k: int) -> dict[Cell, str]:
     """The hidden cells of a page: {cell: SMALL | LINKED} (rules 1 and 2 of the module doc)."""
     for rel in relations:
         for cell in rel.members():
@@ -136,24 +136,24 @@ def suppress(
                 continue
             choice = _second_cell(cell, sums, values, hidden)
             if choice is not None:
-                hidden[choice] = LINKED
+                # A zero hidden to protect others reads "<k" like a small count (it is < k);
+                # anything else reads "x", which therefore always means "k or more".
+                hidden[choice] = SMALL if values[choice] < k else LINKED
                 touched.update(id(rel) for rel in by_cell.get(choice, ()))
                 added = True
         if not added:
             break
-    return hidden  # pragma: no cover - every pinned cell has a sum with a shown member
+    return hidden  # only when every member of its sums is hidden already (k < 3, see tests)
 
 
 def _second_cell(
     cell: Cell, relations: Iterable[Relation], values: Mapping[Cell, int], hidden: Mapping
 ) -> Cell | None:
-    """The smallest shown non-zero part of a sum that `cell` belongs to; else the smallest shown
-    non-zero total."""
+    """The smallest shown part of a sum that `cell` belongs to; else the smallest shown total."""
     parts, totals = [], []
     for rel in relations:
-        # Only counts ≥ k are hidden as "x" (zeros stay shown), so "x" truthfully means ≥ k.
-        parts += [p for p in rel.parts if p not in hidden and p != cell and values[p] > 0]
-        if rel.total not in hidden and rel.total != cell and values[rel.total] > 0:
+        parts += [p for p in rel.parts if p not in hidden and p != cell]
+        if rel.total not in hidden and rel.total != cell:
             totals.append(rel.total)
     for pool in (parts, totals):
         if pool:

@@ -80,8 +80,9 @@ class Row:
 
     @property
     def active(self) -> bool:
-        """Any count above zero (rows of zeros are listed by name only)."""
-        return any(self.counts.values())
+        """Any count above zero, or a cell hidden to protect another one. Rows of plain zeros
+        are listed by name only (the reader still knows their cells: 0)."""
+        return any(self.counts.values()) or bool(self.hidden)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -251,8 +252,13 @@ def month_tables(root: OrgUnit, months: Iterable[dt.date]) -> dict[dt.date, Mont
     current = month_start(timezone.localdate())
     return {
         month: _month_table(
-            root, month, children, by_unit.get(month, {}), by_procedure.get(month, {}),
-            procedures, provisional=month >= current,
+            root,
+            month,
+            children,
+            by_unit.get(month, {}),
+            by_procedure.get(month, {}),
+            procedures,
+            provisional=month >= current,
         )
         for month in months
     }
@@ -281,7 +287,7 @@ def _month_table(root, month, children, per_unit, per_procedure, procedures, *, 
             for pid, raw in per_procedure.items()
             if any(raw.values())
         ),
-        key=lambda r: (-r.counts["received"], r.code),
+        key=lambda r: (r.name, r.code),  # never by a count: the order would hint at hidden ones
     )
     _suppress([total, *units, other], procs)
     return MonthTable(
@@ -291,7 +297,7 @@ def _month_table(root, month, children, per_unit, per_procedure, procedures, *, 
         provisional=provisional,
         total=total,
         units=units,
-        other=other if any(other.counts.values()) else None,
+        other=other if other.active else None,
         procedures=procs,
     )
 
@@ -310,9 +316,7 @@ def relations(units: list[Row], procedures: list[Row]) -> list[disclosure.Relati
         rels.append(disclosure.Relation((total.key, column), tuple((r.key, column) for r in parts)))
         if procedures:
             rels.append(
-                disclosure.Relation(
-                    (total.key, column), tuple((r.key, column) for r in procedures)
-                )
+                disclosure.Relation((total.key, column), tuple((r.key, column) for r in procedures))
             )
     return rels
 

@@ -76,9 +76,7 @@ def unit_rows(tables: list[figures.MonthTable]) -> list[dict[str, Any]]:
 
 
 def procedure_rows(tables: list[figures.MonthTable]) -> list[dict[str, Any]]:
-    return [
-        _row(t, r, procedure=True) for t in tables for r in [t.total, *t.procedures]
-    ]
+    return [_row(t, r, procedure=True) for t in tables for r in [t.total, *t.procedures]]
 
 
 def _columns(procedure: bool) -> list[dict[str, str]]:
@@ -100,7 +98,10 @@ def _columns(procedure: bool) -> list[dict[str, str]]:
         "procedure_code": (_("Mã thủ tục"), "Procedure code"),
         "procedure_name": (_("Tên thủ tục"), "Procedure name"),
         "suppressed": (
-            _("Ô bị ẩn: small = dưới ngưỡng, linked = ẩn để không suy ra ô nhỏ, derived = giá trị tính từ ô bị ẩn"),
+            _(
+                "Ô bị ẩn: small = dưới ngưỡng, linked = ẩn để không suy ra ô nhỏ, derived = giá "
+                "trị tính từ ô bị ẩn"
+            ),
             "Suppressed cells: small = below the threshold, linked = hidden so that a small "
             "cell cannot be derived, derived = computed from a hidden cell",
         ),
@@ -147,8 +148,9 @@ def to_json(rows: list[dict[str, Any]], procedure: bool, *, month: dt.date, titl
         "license": license_url(),
         "min_count": figures.min_count(),
         "suppression": _(
-            "Số từ 1 đến %(k)s được ẩn (null); một số ô khác được ẩn để không suy ra được ô nhỏ "
-            "từ tổng; tỷ lệ và trung bình tính từ ô bị ẩn hoặc từ dưới %(n)s hồ sơ cũng được ẩn."
+            "Số từ 1 đến %(k)s được ẩn (null); một số ô khác (kể cả số 0) được ẩn để không suy "
+            "ra được ô nhỏ từ tổng; tỷ lệ và trung bình tính từ ô bị ẩn hoặc từ dưới %(n)s hồ "
+            "sơ cũng được ẩn."
         )
         % {"k": figures.min_count() - 1, "n": figures.min_count()},
         "columns": _columns(procedure),
@@ -281,7 +283,9 @@ def catalog_document(request) -> dict[str, Any]:
 
     def urls(name, **kwargs):
         return {
-            fmt: request.build_absolute_uri(reverse(f"opendata:{name}", kwargs={**kwargs, "fmt": fmt}))
+            fmt: request.build_absolute_uri(
+                reverse(f"opendata:{name}", kwargs={**kwargs, "fmt": fmt})
+            )
             for fmt in ("csv", "json")
         }
 
@@ -294,7 +298,10 @@ def catalog_document(request) -> dict[str, Any]:
                 f"indicators-{slug}",
                 _("Chỉ số giải quyết thủ tục hành chính theo đơn vị, tháng %(month)s")
                 % {"month": label},
-                _("Số hồ sơ tiếp nhận, đã giải quyết, đúng hạn, quá hạn và các tỷ lệ của từng đơn vị; số nhỏ được ẩn."),
+                _(
+                    "Số hồ sơ tiếp nhận, đã giải quyết, đúng hạn, quá hạn và các tỷ lệ của từng "
+                    "đơn vị; số nhỏ được ẩn."
+                ),
                 first,
                 urls("units", month=slug),
                 keywords,
@@ -304,7 +311,10 @@ def catalog_document(request) -> dict[str, Any]:
             dataset(
                 f"procedures-{slug}",
                 _("Chỉ số giải quyết theo thủ tục hành chính, tháng %(month)s") % {"month": label},
-                _("Số hồ sơ và các tỷ lệ theo từng thủ tục hành chính trên toàn tỉnh; số nhỏ được ẩn."),
+                _(
+                    "Số hồ sơ và các tỷ lệ theo từng thủ tục hành chính trên toàn tỉnh; số nhỏ "
+                    "được ẩn."
+                ),
                 first,
                 urls("procedures", month=slug),
                 keywords,
@@ -316,7 +326,7 @@ def catalog_document(request) -> dict[str, Any]:
             table = tables[first]
             slug, label = f"{first:%Y-%m}", f"{first:%m/%Y}"
             for row in [table.total, *table.units]:
-                if not (row.counts["received"] or row.counts["finished"]):
+                if not row.active:  # the rows the page shows (a hidden zero counts as shown)
                     continue
                 datasets.append(
                     dataset(

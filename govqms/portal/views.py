@@ -152,7 +152,9 @@ def _trend(tables: dict[dt.date, figures.MonthTable], pick, chart_prefix: str, n
     shares = charts.line_chart(
         chart_id=f"{chart_prefix}-shares",
         title=_("Tỷ lệ đúng hạn và tỷ lệ nộp trực tuyến theo tháng — %(name)s") % {"name": name},
-        description=_("Phần trăm theo tháng; tháng có số nhỏ không được công bố để lại khoảng trống."),
+        description=_(
+            "Phần trăm theo tháng; tháng có số nhỏ không được công bố để lại khoảng trống."
+        ),
         labels=labels,
         series=[
             charts.Series(str(figures.LABELS[c]), [value(r, c) for r in rows], i)

@@ -15,7 +15,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from govqms.dossiers import services
 from govqms.kpi import selectors
 from govqms.kpi.selectors import Figure
 from govqms.kpi.views import child_units, children_counts
@@ -61,7 +60,9 @@ def build_scenario(version, tree):  # noqa: F811
     )
     i = 0
     for n in range(9):
-        d = _open(version, ward_a, start + dt.timedelta(minutes=n), i, "online" if n < 3 else "counter")
+        d = _open(
+            version, ward_a, start + dt.timedelta(minutes=n), i, "online" if n < 3 else "counter"
+        )
         record(d, "finished", at=d.received_at + dt.timedelta(hours=1))
         i += 1
     for n in range(3):
@@ -203,7 +204,11 @@ def test_every_figure_on_the_dashboard_links_to_exactly_its_dossiers(client, use
     for href, text in links:
         assert drill_count(client, href) == number(text), (href, text)
     # The numbers themselves: ward A + ward B over the month.
-    by_code = {parse_qs(urlsplit(h).query)["code"][0] + ":" + parse_qs(urlsplit(h).query)["part"][0]: t for h, t in links if "code=" in h}
+    by_code = {
+        parse_qs(urlsplit(h).query)["code"][0] + ":" + parse_qs(urlsplit(h).query)["part"][0]: t
+        for h, t in links
+        if "code=" in h
+    }
     assert number(by_code["SHARE_FINISHED_ON_TIME:denominator"]) == 17
     assert number(by_code["SHARE_FINISHED_ON_TIME:numerator"]) == 14
     assert number(by_code["SHARE_FINISHED_LATE:numerator"]) == 3
@@ -214,7 +219,9 @@ def test_every_figure_on_the_dashboard_links_to_exactly_its_dossiers(client, use
 def test_drill_down_lists_masked_applicants_and_refuses_unknown_figures(client, users, scenario):
     client.force_login(users["leader_a"])
     q = month_query(scenario)
-    html = client.get(f"/chi-so/ho-so/?{q}&code=SHARE_FINISHED_ON_TIME&part=denominator").content.decode()
+    html = client.get(
+        f"/chi-so/ho-so/?{q}&code=SHARE_FINISHED_ON_TIME&part=denominator"
+    ).content.decode()
     assert "Nguyễn V. A." in html and "Nguyễn Văn An" not in html
     assert "0912345600" not in html
     assert client.get(f"/chi-so/ho-so/?{q}&code=NOPE").status_code == 404
@@ -225,7 +232,14 @@ def test_drill_down_lists_masked_applicants_and_refuses_unknown_figures(client, 
 def test_a_ward_leader_sees_only_the_wards_figures(client, users, scenario):
     client.force_login(users["leader_a"])
     html = client.get(f"/chi-so/?{month_query(scenario)}").content.decode()
-    links = dict((parse_qs(urlsplit(h).query).get("code", [""])[0] + parse_qs(urlsplit(h).query).get("part", [""])[0], t) for h, t in parse(html).links)
+    links = dict(
+        (
+            parse_qs(urlsplit(h).query).get("code", [""])[0]
+            + parse_qs(urlsplit(h).query).get("part", [""])[0],
+            t,
+        )
+        for h, t in parse(html).links
+    )
     assert number(links["SHARE_FINISHED_ON_TIMEdenominator"]) == 14
 
 
@@ -297,7 +311,11 @@ def test_procedure_filter(client, users, scenario):
     client.force_login(users["overseer"])
     q = month_query(scenario, thu_tuc="2.000002")
     html = client.get(f"/chi-so/?don_vi=01&{q}").content.decode()
-    links = {parse_qs(urlsplit(h).query)["code"][0] + parse_qs(urlsplit(h).query)["part"][0]: t for h, t in parse(html).links if "code=" in h}
+    links = {
+        parse_qs(urlsplit(h).query)["code"][0] + parse_qs(urlsplit(h).query)["part"][0]: t
+        for h, t in parse(html).links
+        if "code=" in h
+    }
     assert number(links["SHARE_FINISHED_ON_TIMEdenominator"]) == 3
 
 
