@@ -53,6 +53,9 @@ def test_wabo_receipt_log_lands_whole_and_once(shared_data, municipality):
     assert d.due_at == dt.datetime.fromisoformat("2011-12-06T13:41:31.788+01:00")
     assert d.channel == "online"
     assert d.events.get(seq=1).data["calendar"] == "NL"
+    # Every dossier of the log is judged by the mapping's calendar, stored on its row.
+    calendars = Dossier.objects.filter(source="wabo-receipt").values_list("calendar_code")
+    assert set(calendars.distinct()) == {("NL",)}
     nl = HolidayCalendar.objects.get(code="NL")
     assert nl.first_year <= 2010 and nl.last_year >= 2012
     # Again: nothing new.
