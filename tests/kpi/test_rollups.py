@@ -5,7 +5,6 @@ incrementally maintained table equals `rollups_rebuild()`'s table, row for row.
 """
 
 import datetime as dt
-import inspect
 from types import SimpleNamespace
 
 import pytest
@@ -22,11 +21,7 @@ from govqms.kpi.models import HISTOGRAM_FIELDS, MEASURES, DailyRollup
 from govqms.workdays.seed import vn_calendar
 from tests.dossiers.conftest import local, version  # noqa: F401  (fixture)
 
-#: Once dossiers.services calls the hook itself, the tests stop calling it around the services.
-WIRED = "rollup_dossier_saving" in inspect.getsource(services)
-
-
-# --- Driving the services as the hook would ----------------------------------------------------
+# --- Driving the real services (they call the rollup hook themselves) --------------------------
 
 
 def open_dossier(version, unit, *, at, channel="counter", online=False, actor=None):  # noqa: F811
@@ -39,29 +34,17 @@ def open_dossier(version, unit, *, at, channel="counter", online=False, actor=No
         applicant=services.ApplicantData(name="Nguyễn Văn A"),
         at=at,
     )
-    if not WIRED:
-        dossier.refresh_from_db()
-        rollups.rollup_dossier_changed(before=None, dossier=dossier)
     return dossier
 
 
 def record(dossier, kind, *, at, actor=None, **extra):
-    before = None if WIRED else rollups.contribution_stored(dossier.pk)
-    event = services.dossier_event_record(
+    return services.dossier_event_record(
         actor=actor, dossier=dossier, kind=kind, occurred_at=at, **extra
     )
-    if not WIRED:
-        dossier.refresh_from_db()
-        rollups.rollup_dossier_changed(before=before, dossier=dossier)
-    return event
 
 
 def rebuild_dossier(dossier):
-    before = None if WIRED else rollups.contribution_stored(dossier.pk)
     services.dossier_rebuild(dossier=dossier)
-    if not WIRED:
-        dossier.refresh_from_db()
-        rollups.rollup_dossier_changed(before=before, dossier=dossier)
 
 
 def counters(unit, procedure, day) -> dict[str, int]:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from govqms.core.pg import RawJSON, bulk_copy, bulk_update_from_values, chunked, insert_with_ids
+from govqms.kpi import rollups
 from govqms.org.models import OrgUnit
 
 from ..models import Dossier, DossierEvent, StepRecord
@@ -83,6 +84,10 @@ def write(
             group.dossier, group.state, rule=rule, calendar=calendar, now=now, units=current
         )
     _assign_codes([d for d in new_dossiers if not d.code], groups)
+    # Keep the KPI rollups current (stored state → new state), before the rows are written.
+    rollups.rollup_dossiers_saving(
+        (g.dossier, calendars.for_unit(g.dossier.competent_unit, g.calendar_code)) for g in groups
+    )
     for dossier in new_dossiers:
         dossier.created_at = now
     insert_with_ids(Dossier, new_dossiers, natural_key="code")
