@@ -2,12 +2,10 @@
 and judges it everywhere: the worklist, the lists, the public lookup, the API."""
 
 import datetime as dt
-import importlib
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from govqms.accounts import services as account_services
@@ -113,18 +111,6 @@ def test_the_stored_calendar_is_kept_by_later_events_and_rebuilds(dutch, users):
     due = dutch.due_at
     services.dossier_rebuild(dossier=Dossier.objects.get(pk=dutch.pk), now=NOW)
     assert Dossier.objects.get(pk=dutch.pk).due_at == due
-
-
-def test_the_migration_reads_the_calendar_of_stored_receipts(dutch):
-    migration = importlib.import_module(
-        "govqms.dossiers.migrations.0004_calendar_code_from_receipts"
-    )
-    Dossier.objects.filter(code__in=["NL-1", "VN-1"]).update(calendar_code="VN")
-    migration.calendar_code_from_receipts(apps, None)
-    assert dict(Dossier.objects.values_list("code", "calendar_code")) == {
-        "NL-1": "NL",
-        "VN-1": "VN",
-    }
 
 
 def test_desk_dossiers_use_the_default_calendar(version, users, tree):
