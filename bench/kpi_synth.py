@@ -59,7 +59,7 @@ import numpy as np
 
 YEAR = 2026
 SOURCE = "bench-kpi"  # Dossier.source of every synthetic dossier
-VERSION = 1  # bump when the generator's output changes (the marker then forces a rebuild)
+VERSION = 2  # bump when the generator's output changes (the marker then forces a rebuild)
 CHUNK = 50_000
 US = 1_000_000
 HOUR_US = 3600 * US
@@ -822,8 +822,8 @@ def chunk_generate(w: World, k: int) -> Chunk:
     # due after a pause ends: L (+E if re-appointed before it) + the pauses completed so far
     done_s = np.where(has_s, S_s, 0) + np.where(has_f & (p_f < p_s), S_f, 0)
     done_f = np.where(has_f, S_f, 0) + np.where(has_s & (p_s < p_f), S_s, 0)
-    due_w[has_s, sprov] = (W0 + L + np.where(has_r & (x_r < p_s), E, 0) + done_s)[has_s]
-    due_w[has_f, fprov] = (W0 + L + np.where(has_r & (x_r < p_f), E, 0) + done_f)[has_f]
+    due_w[has_s, sprov] = (W0 + L + np.where(has_r & (x_r <= p_s), E, 0) + done_s)[has_s]
+    due_w[has_f, fprov] = (W0 + L + np.where(has_r & (x_r <= p_f), E, 0) + done_f)[has_f]
     W[recv, term_slot] = (W0 + w_end)[recv]
     kinds[:, term_slot] = np.where(
         withdrawn, K["withdrawn"], np.where(stopped, K["stopped"], K["finished"])

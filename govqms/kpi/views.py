@@ -477,7 +477,7 @@ def trend_charts(user, filters: Filters) -> dict[str, charts.Chart | None]:
         chart_id="chart-shares",
         title=_("Tỷ lệ đúng hạn và tỷ lệ nộp trực tuyến theo %(by)s") % {"by": by},
         description=_(
-            "Tỷ lệ hồ sơ đã giải quyết trước hạn, đúng hạn và tỷ lệ hồ sơ nộp trực tuyến (%%)."
+            "Tỷ lệ phần trăm hồ sơ đã giải quyết trước hạn, đúng hạn và hồ sơ nộp trực tuyến."
         ),
         labels=labels,
         series=[

@@ -42,6 +42,19 @@ def test_chunks_are_deterministic_and_sizes_nest(small_world):
     )
 
 
+def test_the_raw_events_carry_the_stored_due_dates(small_world):
+    """The due date on the last event that sets one (receipt, re-appointment, end of a pause)
+    is the dossier's stored due date: what the DuckDB baseline reads."""
+    c = synth.chunk_generate(small_world, 2)
+    e = c.e
+    idx = np.flatnonzero(e["due"] != synth.NAT)
+    local = e["local"][idx]
+    last = np.r_[local[1:] != local[:-1], True]
+    due = np.full(c.n, synth.NAT)
+    due[local[last]] = e["due"][idx[last]]
+    assert np.array_equal(due, c.d["due_at"])
+
+
 def test_derived_fields_are_what_the_workflow_replays(small_world):
     """Each dossier's events, replayed by dossiers.workflows, give its stored state."""
     w, c = small_world, synth.chunk_generate(small_world, 1).head(1500)
