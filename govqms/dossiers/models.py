@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from govqms.core.scoping import RestrictedQuerySet
+from govqms.procedures.models import Channel  # one list of channels for procedures and dossiers
 
 
 class Status(models.TextChoices):
@@ -49,12 +50,6 @@ class Timeliness(models.TextChoices):
     DUE_SOON = "due_soon", _("Sắp đến hạn")
     OVERDUE = "overdue", _("Đang xử lý quá hạn")
     NONE = "", _("Không áp dụng")
-
-
-class Channel(models.TextChoices):
-    COUNTER = "counter", _("Trực tiếp")
-    ONLINE = "online", _("Trực tuyến")
-    POSTAL = "postal", _("Dịch vụ bưu chính")
 
 
 class DossierQuerySet(RestrictedQuerySet):
