@@ -94,6 +94,11 @@ def workcalendar_for_unit(
     (for `fallback_years`, default: two years either side of `known_at`)."""
     calendar = calendar_get(calendar_code)
     periods = office_hours_periods(unit=unit, known_at=known_at)
+    foreign = calendar_code.upper() != "VN"
+    if foreign:
+        # The default rows are Vietnamese office hours; a foreign calendar (a foreign event log)
+        # keeps only hours declared for its own units, else its country's working week.
+        periods = [p for p in periods if p.label != "default"]
     if calendar is None:
         years = sorted(set(fallback_years or _fallback_years(known_at)))
         name = f"{calendar_code.upper()} (dữ liệu seed, chưa nạp vào CSDL)"
@@ -111,10 +116,15 @@ def workcalendar_for_unit(
     name = calendar.name
     if unit is not None:
         name = f"{name} — {unit.name}"
+    weekend = frozenset(calendar.weekend or ())
+    base_hours = {}
+    if foreign:
+        base_hours["hours"] = {wd: seed.GENERIC_SESSIONS for wd in range(7) if wd not in weekend}
     return WorkCalendar(
+        **base_hours,
         days_off={d: n for d, k, n in days if k != CalendarDay.Kind.WORKING_DAY_SWAP},
         working_days={d: n for d, k, n in days if k == CalendarDay.Kind.WORKING_DAY_SWAP},
-        weekend=frozenset(calendar.weekend or ()),
+        weekend=weekend,
         hours_periods=periods,
         tz=calendar.timezone,
         hours_per_day=calendar.hours_per_day,
