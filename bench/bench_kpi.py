@@ -386,12 +386,40 @@ def _monthly_counts(cursor, figure) -> dict[str, int]:
     return {m: int(v) for m, v in zip(MEASURES, cursor.fetchone(), strict=True)}
 
 
+def _snapshot_by_ids(figure) -> dict[str, int]:
+    """The open-dossier snapshot with the open statuses in WHERE and the subtree's unit ids
+    (and the procedure's version ids) resolved by two small queries first."""
+    from django.db.models import Count, Q
+
+    from govqms.dossiers.models import Dossier
+    from govqms.kpi import selectors
+    from govqms.org.models import OrgUnit
+    from govqms.procedures.models import ProcedureVersion
+
+    kind, values = figure.scope
+    if kind == "ids":
+        units = list(values)
+    else:
+        q = Q()
+        for path in values:
+            q |= Q(path__startswith=path)
+        units = list(OrgUnit.objects.filter(q).values_list("pk", flat=True))
+    qs = Dossier.objects.filter(competent_unit_id__in=units, status__in=selectors.OPEN_STATUSES)
+    if figure.procedure is not None:
+        versions = ProcedureVersion.objects.filter(procedure=figure.procedure)
+        qs = qs.filter(version_id__in=list(versions.values_list("pk", flat=True)))
+    conditions = selectors._snapshot_q(figure, figure.thresholds)
+    counts = qs.aggregate(**{name: Count("pk", filter=cond) for name, cond in conditions.items()})
+    return {k: int(v or 0) for k, v in counts.items()}
+
+
 def _diagnostics(figures, units, procedures, ours_counts, ours_times, parts) -> dict[str, Any]:
-    """Not product code: the two changes docs/rollups.md §8 and the measurements point at,
-    timed on the same figures with the same numbers checked — (a) the rollup sums read from a
-    monthly table (whole months) plus the daily rows of the edge days; (b) the open-dossier
-    snapshot with the open statuses in WHERE (only open dossiers read, through the
-    (competent_unit, status) index) instead of in the FILTER clauses only."""
+    """Not product code: the changes docs/rollups.md §8 and the measurements point at, timed on
+    the same figures with the same numbers checked — (a) the rollup sums read from a monthly
+    table (whole months) plus the daily rows of the edge days; (b) the open-dossier snapshot
+    with the open statuses in WHERE (only open dossiers read) instead of in the FILTER clauses
+    only; (c) = (b) with the unit and version ids resolved first (`_snapshot_by_ids`).
+    `projected` = ours - its two queries + (a) + (b); `projected_ids` the same with (c)."""
     from django.db import connection
     from django.db.models import Count
 
@@ -414,7 +442,7 @@ def _diagnostics(figures, units, procedures, ours_counts, ours_times, parts) -> 
         cursor.execute("SELECT count(*) FROM bench_kpi_monthly")
         monthly_rows = cursor.fetchone()[0]
         build = time.perf_counter() - started
-        monthly_t, snapshot_t, projected, bad = [], [], [], 0
+        monthly_t, snapshot_t, ids_t, projected, projected_ids, bad = [], [], [], [], [], 0
         for i, f in enumerate(figures):
             procedure = procedures[f["procedure_id"]] if f["procedure_id"] else None
             figure = selectors.Figure(
@@ -430,13 +458,23 @@ def _diagnostics(figures, units, procedures, ours_counts, ours_times, parts) -> 
                 .aggregate(**{name: Count("pk", filter=cond) for name, cond in q.items()})
             )
             t2 = time.perf_counter()
+            # (c) the same, with the subtree's unit ids and the procedure's version ids
+            # resolved first (no join on org_orgunit paths in the big query)
+            figure = selectors.Figure(figure.unit, True, procedure, f["start"], f["end"], synth.NOW)
+            t3 = time.perf_counter()
+            snap_ids = _snapshot_by_ids(figure)
+            t4 = time.perf_counter()
+            if snap_ids != {k: int(v or 0) for k, v in snap.items()}:
+                bad += 1
             counts.update({k: int(v or 0) for k, v in snap.items()})
             if any(counts[k] != ours_counts[i][k] for k in counts):
                 bad += 1
             monthly_t.append(t1 - t0)
             snapshot_t.append(t2 - t1)
+            ids_t.append(t4 - t3)
             rest = ours_times[i] - parts["rollup_counts"][i] - parts["snapshot_counts"][i]
             projected.append(max(0.0, rest) + (t1 - t0) + (t2 - t1))
+            projected_ids.append(max(0.0, rest) + (t1 - t0) + (t4 - t3))
         cursor.execute("DROP TABLE IF EXISTS bench_kpi_monthly")
     return {
         "what": "rollups from a monthly table + snapshot on open dossiers only (see docstring)",
@@ -444,6 +482,7 @@ def _diagnostics(figures, units, procedures, ours_counts, ours_times, parts) -> 
         "monthly_build_seconds": round(build, 1),
         "rollup_monthly_ms": _pct(monthly_t),
         "snapshot_open_only_ms": _pct(snapshot_t),
+        "snapshot_open_ids_ms": _pct(ids_t),
         "other_ms": _pct(
             [
                 max(0.0, t - a - b)
@@ -453,10 +492,13 @@ def _diagnostics(figures, units, procedures, ours_counts, ours_times, parts) -> 
             ]
         ),
         "projected_ms": _pct(projected),
+        "projected_ids_ms": _pct(projected_ids),
+        "projected_ids_by_unit_ms": _by(figures, projected_ids, "unit_kind"),
         "projected_by_unit_ms": _by(figures, projected, "unit_kind"),
         "identical": bad == 0,
         "mismatches": bad,
         "_projected": projected,
+        "_projected_ids": projected_ids,
     }
 
 
@@ -514,6 +556,12 @@ def _size_run(w, size, *, queries, duckdb_queries, seed, figure_seed, log) -> di
     log(f"bench_kpi: {size:,} dossiers: diagnostics (monthly rollups, open-only snapshot)")
     diagnostics = _diagnostics(figures, units, procedures, ours_counts, ours_times, parts)
     projected = diagnostics.pop("_projected", None)
+    projected_ids = diagnostics.pop("_projected_ids", None)
+    if projected_ids:
+        proj_sub = _pct(projected_ids[: len(sub)])
+        diagnostics["ratio_ids_p50"] = _ratio(_pct(ev_times)["p50"], proj_sub["p50"])
+        diagnostics["ratio_ids_p95"] = _ratio(_pct(ev_times)["p95"], proj_sub["p95"])
+        diagnostics["meets_p95_100ms_ids"] = bool(diagnostics["projected_ids_ms"]["p95"] <= 100)
     if projected:
         proj_sub = _pct(projected[: len(sub)])
         diagnostics["ratio_p50"] = _ratio(_pct(ev_times)["p50"], proj_sub["p50"])

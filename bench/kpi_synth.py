@@ -39,6 +39,7 @@ that axis (receipt, processing work P, pauses S inserted at positions of the wor
 mapped back to instants, so working_time_between(received, finished) - paused = P exactly.
 
     .venv/bin/python -m bench.kpi_synth calibrate     # recompute CALIBRATION from the logs
+    .venv/bin/python -m bench.kpi_synth drop          # remove the dataset (DATABASE_URL's)
 """
 
 from __future__ import annotations
@@ -1388,9 +1389,11 @@ def _analyze() -> None:
 
     if connection.vendor != "postgresql":
         return
+    # VACUUM cannot run inside a transaction (the test suite's): ANALYZE alone there.
+    vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
         for table in ("dossiers_dossier", "kpi_dailyrollup"):
-            cursor.execute(f"VACUUM (ANALYZE) {table}")
+            cursor.execute(f"{vacuum} {table}")
         for table in (
             "org_orgunit",
             "org_unitsuccession",
@@ -1510,12 +1513,33 @@ def dataset_ensure(
         con.close()
 
 
+def dataset_drop(*, seed: int = 20260401, directory: Path | None = None) -> None:
+    """Remove the synthetic dossiers, their rollup rows, the marker and the DuckDB file (the
+    tree and the procedures stay: they are ordinary, reusable catalogue data)."""
+    from django.db import connection
+
+    w = world(seed)
+    _wipe(w)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {MARKER_TABLE}")
+    _analyze()
+    path = duckdb_path(directory)
+    if path.exists():
+        path.unlink()
+
+
 if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govqms.settings")
     if sys.argv[1:] == ["calibrate"]:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govqms.settings")
         import django
 
         django.setup()
         print(json.dumps(calibrate(), indent=1))
+    elif sys.argv[1:] == ["drop"]:
+        os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/govqms_bench")
+        import django
+
+        django.setup()
+        dataset_drop()
     else:
         print(__doc__)

@@ -141,3 +141,9 @@ def test_rollups_equal_the_rebuilt_ones_and_duckdb_agrees(small_world, tmp_path)
     finally:
         con.close()
     assert ours["received"] > 300
+
+
+@pytest.mark.shared_data
+def test_calibration_is_what_the_real_logs_give(shared_data):
+    """The frozen CALIBRATION table is reproduced from the XES logs by `calibrate()`."""
+    assert synth.calibrate(shared_data / "eventlogs") == synth.CALIBRATION
