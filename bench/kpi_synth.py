@@ -1225,7 +1225,24 @@ def _write_rollups(w: World, total: RollupSum) -> int:
                 for u, p, day, row in zip(units, procs, days, matrix, strict=True)
             ]
             DailyRollup.objects.bulk_create(rows, batch_size=500)
+        _coarse(w)
     return int(units.size)
+
+
+def _coarse(w: World) -> None:
+    """The coarse rollup grains (month; whole unit) from the daily rows just written, with the
+    product's own `coarse_rebuild`; checked on reuse (a dataset written before the coarse
+    grains existed gets them then)."""
+    from django.db.models import Sum
+
+    from govqms.kpi import rollups
+    from govqms.kpi.models import DailyRollup, UnitMonthlyRollup
+
+    ids = [int(i) for i in w.unit_ids]
+    daily = DailyRollup.objects.filter(unit_id__in=ids).aggregate(n=Sum("received"))["n"]
+    coarse = UnitMonthlyRollup.objects.filter(unit_id__in=ids).aggregate(n=Sum("received"))["n"]
+    if daily != coarse:
+        rollups.coarse_rebuild(unit=w.province)
 
 
 # --- DuckDB: raw events and dossier facts ---------------------------------------------------
@@ -1370,7 +1387,7 @@ def _wipe(w: World) -> None:
     from django.db import connection, transaction
 
     from govqms.dossiers.models import Dossier
-    from govqms.kpi.models import DailyRollup
+    from govqms.kpi.rollups import GRAINS
 
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -1378,7 +1395,8 @@ def _wipe(w: World) -> None:
                 cursor.execute("DELETE FROM dossiers_dossier WHERE source = %s", [SOURCE])
         else:
             Dossier.objects.filter(source=SOURCE).delete()
-        DailyRollup.objects.filter(unit_id__in=[int(i) for i in w.unit_ids]).delete()
+        for grain in GRAINS:
+            grain.model.objects.filter(unit_id__in=[int(i) for i in w.unit_ids]).delete()
 
 
 def _analyze() -> None:
@@ -1392,7 +1410,13 @@ def _analyze() -> None:
     # VACUUM cannot run inside a transaction (the test suite's): ANALYZE alone there.
     vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
-        for table in ("dossiers_dossier", "kpi_dailyrollup"):
+        for table in (
+            "dossiers_dossier",
+            "kpi_dailyrollup",
+            "kpi_monthlyrollup",
+            "kpi_unitdailyrollup",
+            "kpi_unitmonthlyrollup",
+        ):
             cursor.execute(f"{vacuum} {table}")
         for table in (
             "org_orgunit",
@@ -1450,6 +1474,7 @@ def dataset_ensure(
             "setup_seconds": round(setup_seconds, 2),
         }
         if held == size:
+            _coarse(w)
             info.update(pg, reused=True)
             return info
         if held > size:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry
+from .models import AuditEntry, Generation
 
 
 @admin.register(AuditEntry)
@@ -15,6 +15,23 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    """Read-only: tokens are replaced by writes of the data they stand for (core.generations)."""
+
+    list_display = ("name", "token")
+    readonly_fields = ("name", "token")
 
     def has_add_permission(self, request):
         return False

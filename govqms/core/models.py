@@ -74,3 +74,19 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class Generation(models.Model):
+    """A token per kind of reference data ("org", "calendar", "procedures"), replaced by every
+    write of that data (`core.generations`): processes keep lookups derived from it in memory
+    and drop them when the token they were computed under is no longer current."""
+
+    name = models.CharField(_("loại dữ liệu"), max_length=40, unique=True)
+    token = models.BigIntegerField(_("thế hệ"))
+
+    class Meta:
+        verbose_name = _("thế hệ dữ liệu tham chiếu")
+        verbose_name_plural = _("thế hệ dữ liệu tham chiếu")
+
+    def __str__(self) -> str:
+        return f"{self.name}#{self.token}"

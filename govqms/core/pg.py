@@ -10,7 +10,9 @@ test); the fallback is plain SQL that any backend runs (PostgreSQL | elsewhere):
 * `insert_with_ids`: ids drawn from the table's sequence in one query, then COPY | executemany,
   then the ids read back by a unique field;
 * `stored_values`: `= ANY(%s)` with one array parameter | chunked `IN` lists;
-* `chunked`: slices of 10,000 | of 900 (SQLite's historical bound on query parameters).
+* `chunked`: slices of 10,000 | of 900 (SQLite's historical bound on query parameters);
+* `add_counts`: INSERT ... ON CONFLICT DO UPDATE SET c = c + excluded.c, a multi-row VALUES
+  list per statement (the syntax PostgreSQL ≥ 9.5 and SQLite ≥ 3.24 share; one path).
 
 Rows are tuples in the order of the given attribute names; nothing is read back and no model
 `save()` or signal runs (callers use these for rows that are rebuilt from other data, e.g. the
@@ -230,3 +232,38 @@ def stored_values(model, field: str, values: Sequence, **equal: Any) -> set:
             )
         )
     return found
+
+
+def add_counts(
+    model,
+    keys: Sequence[str],
+    counters: Sequence[str],
+    rows: Sequence[tuple[Sequence, Sequence[int]]],
+) -> None:
+    """Add counters to rows of `model` keyed by the unique fields `keys`: each row is
+    (key values, counter values in the order of `counters`); a missing row is inserted with
+    them, an existing one gets `counter = counter + value`. Atomic per row under concurrency
+    (no read-then-write), rows written in the given order (callers sort them: a stable lock
+    order)."""
+    if not rows:
+        return
+    model_fields = _fields(model, [*keys, *counters])
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in model_fields)
+    conflict = ", ".join(quote(f.column) for f in model_fields[: len(keys)])
+    updates = ", ".join(
+        f"{quote(f.column)} = {table}.{quote(f.column)} + excluded.{quote(f.column)}"
+        for f in model_fields[len(keys) :]
+    )
+    row_marks = "(" + ", ".join(["%s"] * len(model_fields)) + ")"
+    limit = connection.features.max_query_params or 65_535
+    per_statement = max(1, min(500, limit // len(model_fields)))
+    with connection.cursor() as cursor:
+        for chunk in chunked(rows, per_statement):
+            values = _adapted(((*k, *c) for k, c in chunk), model_fields)
+            sql = (
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * len(chunk))} "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+            )
+            cursor.execute(sql, [v for row in values for v in row])

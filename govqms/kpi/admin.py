@@ -1,28 +1,15 @@
-"""Admin for the rollups: read-only. The rows are derived from the dossiers by `kpi.rollups`
-(kept current on every dossier write, recomputed by `govqms rebuild-rollups`)."""
+"""Admin for the rollups (every grain): read-only. The rows are derived from the dossiers by
+`kpi.rollups` (kept current on every dossier write, recomputed by `govqms rebuild-rollups`)."""
 
 from django.contrib import admin
 
-from .models import MEASURES, DailyRollup
+from .models import MEASURES, DailyRollup, MonthlyRollup, UnitDailyRollup, UnitMonthlyRollup
+
+COUNTERS_SHOWN = ("received", "finished", "finished_early", "finished_on_time", "finished_late")
 
 
-@admin.register(DailyRollup)
-class DailyRollupAdmin(admin.ModelAdmin):
-    list_display = (
-        "day",
-        "unit",
-        "procedure",
-        "received",
-        "finished",
-        "finished_early",
-        "finished_on_time",
-        "finished_late",
-    )
-    list_filter = ("day",)
-    search_fields = ("unit__code", "unit__name", "procedure__code")
-    date_hierarchy = "day"
-    list_select_related = ("unit", "procedure")
-    readonly_fields = ("unit", "procedure", "day", *MEASURES)
+class ReadOnlyRollupAdmin(admin.ModelAdmin):
+    """Rows are derived data: viewed here, written only by `kpi.rollups`."""
 
     def has_add_permission(self, request):
         return False
@@ -37,3 +24,41 @@ class DailyRollupAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+@admin.register(DailyRollup)
+class DailyRollupAdmin(ReadOnlyRollupAdmin):
+    list_display = ("day", "unit", "procedure", *COUNTERS_SHOWN)
+    list_filter = ("day",)
+    search_fields = ("unit__code", "unit__name", "procedure__code")
+    date_hierarchy = "day"
+    list_select_related = ("unit", "procedure")
+    readonly_fields = ("unit", "procedure", "day", *MEASURES)
+
+
+@admin.register(MonthlyRollup)
+class MonthlyRollupAdmin(ReadOnlyRollupAdmin):
+    list_display = ("month", "unit", "procedure", *COUNTERS_SHOWN)
+    list_filter = ("month",)
+    search_fields = ("unit__code", "unit__name", "procedure__code")
+    list_select_related = ("unit", "procedure")
+    readonly_fields = ("unit", "procedure", "month", *MEASURES)
+
+
+@admin.register(UnitDailyRollup)
+class UnitDailyRollupAdmin(ReadOnlyRollupAdmin):
+    list_display = ("day", "unit", *COUNTERS_SHOWN)
+    list_filter = ("day",)
+    search_fields = ("unit__code", "unit__name")
+    date_hierarchy = "day"
+    list_select_related = ("unit",)
+    readonly_fields = ("unit", "day", *MEASURES)
+
+
+@admin.register(UnitMonthlyRollup)
+class UnitMonthlyRollupAdmin(ReadOnlyRollupAdmin):
+    list_display = ("month", "unit", *COUNTERS_SHOWN)
+    list_filter = ("month",)
+    search_fields = ("unit__code", "unit__name")
+    list_select_related = ("unit",)
+    readonly_fields = ("unit", "month", *MEASURES)

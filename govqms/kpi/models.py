@@ -1,9 +1,12 @@
-"""Rollups: additive daily counters per (competent unit, procedure, local day).
+"""Rollups: additive counters per competent unit, at four grains.
 
 A `DailyRollup` row is the sum of the *contributions* of the dossiers of one competent unit and
 one procedure whose dated facts (receipt, finish, refusal, ...) fall on one day in
-Asia/Ho_Chi_Minh. Rows are derived data: `kpi.rollups` keeps them current as dossiers change
-and `govqms rebuild-rollups` recomputes them exactly from the dossiers (docs/rollups.md).
+Asia/Ho_Chi_Minh. `MonthlyRollup` (unit × procedure × month), `UnitDailyRollup` (unit × day,
+every procedure) and `UnitMonthlyRollup` (unit × month) are the same sums at coarser grains, so
+that a province-year figure reads a few thousand rows instead of millions (docs/rollups.md §8).
+Rows are derived data: `kpi.rollups` keeps all four current as dossiers change and
+`govqms rebuild-rollups` recomputes them exactly from the dossiers (docs/rollups.md).
 Integer columns only (portable SQL, no JSON arithmetic), so any period is one SUM.
 """
 
@@ -36,20 +39,15 @@ MEASURES = (
 )
 
 
-class DailyRollup(models.Model):
+class RollupCounters(models.Model):
+    """The counter columns every rollup grain carries (`MEASURES`)."""
+
     unit = models.ForeignKey(
         "org.OrgUnit",
         verbose_name=_("cơ quan giải quyết"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    procedure = models.ForeignKey(
-        "procedures.Procedure",
-        verbose_name=_("thủ tục"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    day = models.DateField(_("ngày"))
 
     # Signed on purpose: a counter that drifted below zero must never block a dossier write
     # (a CHECK would); `govqms rebuild-rollups` puts it right.
@@ -85,6 +83,30 @@ class DailyRollup(models.Model):
     scope_path_lookup = "unit__path"
 
     class Meta:
+        abstract = True
+
+    @property
+    def audit_unit_path(self) -> str:
+        return self.unit.path
+
+    def counters(self) -> dict[str, int]:
+        return {m: getattr(self, m) for m in MEASURES}
+
+
+def _procedure_field():
+    return models.ForeignKey(
+        "procedures.Procedure",
+        verbose_name=_("thủ tục"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+
+class DailyRollup(RollupCounters):
+    procedure = _procedure_field()
+    day = models.DateField(_("ngày"))
+
+    class Meta:
         verbose_name = _("số liệu tổng hợp theo ngày")
         verbose_name_plural = _("số liệu tổng hợp theo ngày")
         ordering = ["-day", "unit", "procedure"]
@@ -101,9 +123,53 @@ class DailyRollup(models.Model):
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.procedure_id}/{self.day}"
 
-    @property
-    def audit_unit_path(self) -> str:
-        return self.unit.path
 
-    def counters(self) -> dict[str, int]:
-        return {m: getattr(self, m) for m in MEASURES}
+class MonthlyRollup(RollupCounters):
+    procedure = _procedure_field()
+    month = models.DateField(_("tháng (ngày đầu tháng)"))
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp theo tháng")
+        verbose_name_plural = _("số liệu tổng hợp theo tháng")
+        ordering = ["-month", "unit", "procedure"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "procedure", "month"], name="kpi_monthly_unit_procedure_month"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["procedure", "month"], name="kpi_monthly_procedure_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.procedure_id}/{self.month:%Y-%m}"
+
+
+class UnitDailyRollup(RollupCounters):
+    day = models.DateField(_("ngày"))
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp của đơn vị theo ngày")
+        verbose_name_plural = _("số liệu tổng hợp của đơn vị theo ngày")
+        ordering = ["-day", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day"], name="kpi_unitdaily_unit_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.day}"
+
+
+class UnitMonthlyRollup(RollupCounters):
+    month = models.DateField(_("tháng (ngày đầu tháng)"))
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp của đơn vị theo tháng")
+        verbose_name_plural = _("số liệu tổng hợp của đơn vị theo tháng")
+        ordering = ["-month", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="kpi_unitmonthly_unit_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.month:%Y-%m}"

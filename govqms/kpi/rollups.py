@@ -7,14 +7,17 @@ is, at every commit, the sum of the contributions of the stored dossier rows:
 * `contribution(state, calendar=...)` — pure: dated facts → {(day, measure): n};
 * `contribution_of(dossier)` / `contribution_stored(dossier_id)` — a dossier object / its stored
   row (read under a row lock) → `Contribution` (unit, procedure, counts);
-* `rollup_dossier_changed(before=..., dossier=...)` — adds after − before with F() increments
-  (rows created on demand, rows back to all-zero deleted). Deltas are differences of *states*,
-  not increments per event: applying the same state twice changes nothing the second time;
+* `rollup_dossier_changed(before=..., dossier=...)` — adds after − before to the rows of every
+  grain (`GRAINS`: day and month, per procedure and for the whole unit) with one
+  INSERT ... ON CONFLICT DO UPDATE per grain (rows created on demand, rows back to all-zero
+  deleted). Deltas are differences of *states*, not increments per event: applying the same
+  state twice changes nothing the second time;
 * `rollup_dossier_saving(dossier=...)` — the one-line hook for `dossiers.services._store_state`:
   before = the stored row, after = the object about to be saved;
 * `rollup_dossiers_saving(items)` — the same for a batch (bulk ingestion), deltas summed first;
 * `rollups_rebuild(unit=...)` — recompute from the dossiers with the same pure function and
-  replace the rows that differ (per competent unit, one transaction each).
+  replace the rows that differ, at every grain (per competent unit, one transaction each);
+* `coarse_rebuild(unit=...)` — the three coarse grains again from the stored daily rows.
 """
 
 from __future__ import annotations
@@ -27,14 +30,25 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 
+from govqms.core import pg
 from govqms.dossiers.models import Dossier, DossierEvent
 from govqms.org.models import OrgUnit
 from govqms.procedures.models import ProcedureVersion
 
-from .models import HISTOGRAM_EDGES_DAYS, HISTOGRAM_FIELDS, MEASURES, DailyRollup
+from .models import (
+    HISTOGRAM_EDGES_DAYS,
+    HISTOGRAM_FIELDS,
+    MEASURES,
+    DailyRollup,
+    MonthlyRollup,
+    RollupCounters,
+    UnitDailyRollup,
+    UnitMonthlyRollup,
+)
 
 #: Day keys are local dates in Vietnam, whatever calendar judged the dossier.
 ROLLUP_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -68,6 +82,36 @@ STATE_FIELDS = (
 
 Key = tuple[dt.date, str]
 RowKey = tuple[int, int, dt.date]  # (unit id, procedure id, day)
+
+
+@dataclass(frozen=True)
+class Grain:
+    """One rollup table: its model, its date column ("day" or "month": the month's first day)
+    and whether rows are per procedure or for the whole unit."""
+
+    model: type[RollupCounters]
+    date_field: str
+    by_procedure: bool
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        if self.by_procedure:
+            return ("unit_id", "procedure_id", self.date_field)
+        return ("unit_id", self.date_field)
+
+    def key(self, unit_id: int, procedure_id: int, day: dt.date) -> tuple:
+        """The row of this grain that a daily row (unit, procedure, day) adds into."""
+        date = day.replace(day=1) if self.date_field == "month" else day
+        return (unit_id, procedure_id, date) if self.by_procedure else (unit_id, date)
+
+
+DAILY = Grain(DailyRollup, "day", True)
+GRAINS = (
+    DAILY,
+    Grain(MonthlyRollup, "month", True),
+    Grain(UnitDailyRollup, "day", False),
+    Grain(UnitMonthlyRollup, "month", False),
+)
 
 
 # --- The pure part ----------------------------------------------------------------------------
@@ -261,24 +305,34 @@ def contribution_stored(dossier_id: int | None, *, calendar=None) -> Contributio
 # --- Applying deltas --------------------------------------------------------------------------
 
 
+def _grain_delta(grain: Grain, delta: Mapping[RowKey, Mapping[str, int]]) -> dict[tuple, dict]:
+    """The daily deltas summed into `grain`'s rows, zero entries left out."""
+    rows: dict[tuple, Counter[str]] = defaultdict(Counter)
+    for (unit_id, procedure_id, day), counts in delta.items():
+        rows[grain.key(unit_id, procedure_id, day)].update(counts)
+    return {
+        key: {m: n for m, n in counts.items() if n}
+        for key, counts in rows.items()
+        if any(counts.values())
+    }
+
+
 def _apply(delta: Mapping[RowKey, Mapping[str, int]]) -> None:
-    """Add the deltas row by row, in key order (a stable lock order): UPDATE ... SET x = x + d;
-    INSERT when the row is missing (again UPDATE if a concurrent writer inserted it first);
-    DELETE a row that a negative delta brought back to all zeros."""
+    """Add the daily deltas to every grain: per grain one INSERT ... ON CONFLICT DO UPDATE
+    (`core.pg.add_counts`) in key order (a stable lock order, atomic under concurrent
+    writers), then DELETE the rows a negative delta brought back to all zeros."""
     zero = {measure: 0 for measure in MEASURES}
-    for (unit_id, procedure_id, day), counts in sorted(delta.items()):
-        if not counts:
-            continue
-        key = {"unit_id": unit_id, "procedure_id": procedure_id, "day": day}
-        increments = {measure: F(measure) + n for measure, n in counts.items()}
-        if not DailyRollup.objects.filter(**key).update(**increments):
-            try:
-                with transaction.atomic():
-                    DailyRollup.objects.create(**key, **counts)
-            except IntegrityError:
-                DailyRollup.objects.filter(**key).update(**increments)
-        if any(n < 0 for n in counts.values()):
-            DailyRollup.objects.filter(**key, **zero).delete()
+    for grain in GRAINS:
+        rows = _grain_delta(grain, delta)
+        pg.add_counts(
+            grain.model,
+            grain.key_fields,
+            MEASURES,
+            [(key, [rows[key].get(m, 0) for m in MEASURES]) for key in sorted(rows)],
+        )
+        for key in sorted(k for k, counts in rows.items() if min(counts.values()) < 0):
+            match = dict(zip(grain.key_fields, key, strict=True))
+            grain.model.objects.filter(**match, **zero).delete()
 
 
 def rollup_dossier_changed(*, before: Contribution | None, dossier: Dossier, calendar=None) -> None:
@@ -397,18 +451,33 @@ def _unit_table(
     return table, count
 
 
-@transaction.atomic
-def _replace_unit(unit: OrgUnit, fresh: Mapping, result: RebuildResult) -> None:
+def _coarse_tables(daily: Mapping[tuple[int, dt.date], Mapping[str, int]]) -> dict[Grain, dict]:
+    """{grain: {key without the unit: counters}} of one unit's daily table."""
+    tables: dict[Grain, dict] = {}
+    for grain in GRAINS:
+        table: dict[tuple, Counter[str]] = defaultdict(Counter)
+        for (procedure_id, day), counts in daily.items():
+            table[grain.key(0, procedure_id, day)[1:]].update(counts)
+        tables[grain] = table
+    return tables
+
+
+def _replace_unit(grain: Grain, unit_id: int, fresh: Mapping, result: RebuildResult) -> None:
+    """Make `grain`'s rows of one unit equal `fresh` ({key without the unit: counters}),
+    writing only the rows that differ (call inside a transaction)."""
+    model, fields = grain.model, grain.key_fields[1:]
     existing = {
-        (row.procedure_id, row.day): row
-        for row in DailyRollup.objects.select_for_update().filter(unit_id=unit.pk)
+        tuple(getattr(row, f) for f in fields): row
+        for row in model.objects.select_for_update().filter(unit_id=unit_id)
     }
     create, update = [], []
     for key, counts in fresh.items():
         values = {m: counts.get(m, 0) for m in MEASURES}
+        if not any(values.values()):
+            continue
         row = existing.pop(key, None)
         if row is None:
-            create.append(DailyRollup(unit_id=unit.pk, procedure_id=key[0], day=key[1], **values))
+            create.append(model(unit_id=unit_id, **dict(zip(fields, key, strict=True)), **values))
         elif row.counters() != values:
             for measure, n in values.items():
                 setattr(row, measure, n)
@@ -417,44 +486,75 @@ def _replace_unit(unit: OrgUnit, fresh: Mapping, result: RebuildResult) -> None:
             result.unchanged += 1
     stale = [row.pk for row in existing.values()]
     for start in range(0, len(stale), 500):
-        DailyRollup.objects.filter(pk__in=stale[start : start + 500]).delete()
-    DailyRollup.objects.bulk_update(update, MEASURES, batch_size=500)
-    DailyRollup.objects.bulk_create(create, batch_size=500)
+        model.objects.filter(pk__in=stale[start : start + 500]).delete()
+    model.objects.bulk_update(update, MEASURES, batch_size=500)
+    model.objects.bulk_create(create, batch_size=500)
     result.created += len(create)
     result.updated += len(update)
     result.deleted += len(stale)
 
 
+def _units_to_rebuild(unit: OrgUnit | None, *, dossiers: bool):
+    """The units with dossiers (if `dossiers`) or rollup rows, in `unit`'s subtree."""
+    units = OrgUnit.objects.order_by("path")
+    ids: set[int] = set()
+    if dossiers:
+        rows = Dossier.objects.order_by()
+        if unit is not None:
+            rows = rows.filter(competent_unit__path__startswith=unit.path)
+        ids |= set(rows.values_list("competent_unit_id", flat=True).distinct())
+    for grain in GRAINS:
+        rows = grain.model.objects.order_by()
+        if unit is not None:
+            rows = rows.filter(unit__path__startswith=unit.path)
+        ids |= set(rows.values_list("unit_id", flat=True).distinct())
+    if unit is not None:
+        units = units.filter(path__startswith=unit.path)
+    return units.filter(pk__in=ids)
+
+
 def rollups_rebuild(*, unit: OrgUnit | None = None, chunk_size: int = 2000) -> RebuildResult:
     """Recompute the rollups of `unit`'s subtree (default: everything) from the dossiers and
-    write only the rows that differ. Per competent unit: stream its dossiers by primary-key
-    chunks through `contribution`, then replace its rows in one transaction."""
-    dossiers = Dossier.objects.order_by()
-    rows = DailyRollup.objects.order_by()
-    units = OrgUnit.objects.order_by()
-    if unit is not None:
-        dossiers = dossiers.filter(competent_unit__path__startswith=unit.path)
-        rows = rows.filter(unit__path__startswith=unit.path)
-        units = units.filter(path__startswith=unit.path)
-    ids = set(dossiers.values_list("competent_unit_id", flat=True).distinct())
-    ids |= set(rows.values_list("unit_id", flat=True).distinct())
+    write only the rows that differ, at every grain. Per competent unit: stream its dossiers
+    by primary-key chunks through `contribution`, then replace its rows in one transaction."""
     result = RebuildResult()
     calendars = _calendar_cache()
-    for org_unit in units.filter(pk__in=ids).order_by("path"):
-        fresh, count = _unit_table(org_unit, calendars, chunk_size)
-        _replace_unit(org_unit, fresh, result)
+    for org_unit in _units_to_rebuild(unit, dossiers=True):
+        daily, count = _unit_table(org_unit, calendars, chunk_size)
+        with transaction.atomic():
+            for grain, fresh in _coarse_tables(daily).items():
+                _replace_unit(grain, org_unit.pk, fresh, result)
         result.units += 1
         result.dossiers += count
     return result
 
 
-def rollup_table(*, unit: OrgUnit | None = None) -> dict[RowKey, dict[str, int]]:
-    """The stored rows as {(unit id, procedure id, day): counters} (tests, diagnostics)."""
-    rows = DailyRollup.objects.order_by()
-    if unit is not None:
-        rows = rows.filter(unit__path__startswith=unit.path)
-    fields = ("unit_id", "procedure_id", "day", *MEASURES)
-    return {
-        (r["unit_id"], r["procedure_id"], r["day"]): {m: r[m] for m in MEASURES}
-        for r in rows.values(*fields)
-    }
+def coarse_rebuild(*, unit: OrgUnit | None = None) -> RebuildResult:
+    """Recompute the coarse grains (month; whole unit) of `unit`'s subtree from the stored
+    daily rows, summed in the database (for data loaded straight into the daily table, and
+    repairs; `rollups_rebuild` does it from the dossiers)."""
+    result = RebuildResult()
+    for org_unit in _units_to_rebuild(unit, dossiers=False):
+        daily = DailyRollup.objects.filter(unit_id=org_unit.pk).order_by()
+        daily = daily.annotate(month=TruncMonth("day"))
+        with transaction.atomic():
+            for grain in GRAINS[1:]:
+                fields = grain.key_fields[1:]
+                rows = daily.values(*fields).annotate(**{m: Sum(m) for m in MEASURES})
+                fresh = {tuple(r[f] for f in fields): r for r in rows}
+                _replace_unit(grain, org_unit.pk, fresh, result)
+        result.units += 1
+    return result
+
+
+def rollup_table(*, unit: OrgUnit | None = None) -> dict[tuple, dict[str, int]]:
+    """Every stored row of every grain as {(table, *key): counters} (tests, diagnostics)."""
+    out = {}
+    for grain in GRAINS:
+        rows = grain.model.objects.order_by()
+        if unit is not None:
+            rows = rows.filter(unit__path__startswith=unit.path)
+        for r in rows.values(*grain.key_fields, *MEASURES):
+            key = tuple(r[f] for f in grain.key_fields)
+            out[(grain.model._meta.model_name, *key)] = {m: r[m] for m in MEASURES}
+    return out

@@ -1,9 +1,11 @@
 """Reads of the indicators: figures from the rollups, and the dossiers behind each figure.
 
-`indicator_values` sums the daily rollups of a unit (or its subtree, with the history of the
-units merged into it) over [start, end] in ONE aggregate query, adds the open-dossier snapshot
-(live, from the Dossier table: it is not additive over time), and runs every indicator of the
-registry (`kpi.indicators`) on those counts. `dossiers_behind` returns the Dossier queryset
+`indicator_values` sums the rollups of a unit (or its subtree, with the history of the units
+merged into it) over [start, end] — the monthly rows for the whole months, the daily rows for
+the days at either end, per procedure or for the whole unit (two aggregate queries) — adds the
+open-dossier snapshot (live, from the Dossier table's partial index of open dossiers: it is not
+additive over time), and runs every indicator of the registry (`kpi.indicators`) on those
+counts. `dossiers_behind` returns the Dossier queryset
 behind the numerator or the denominator of one figure, with the same filters, so that its count
 is the figure's (tests/kpi/test_rollups_selectors.py checks each indicator). docs/rollups.md.
 """
@@ -21,17 +23,25 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils import timezone, translation
 
-from govqms.dossiers.models import Dossier
+from govqms.core import generations
+from govqms.dossiers.models import OPEN_STATUSES, Dossier
 from govqms.org.models import OrgUnit
 from govqms.org.selectors import rollup_map
 from govqms.procedures.models import Procedure, ProcedureVersion
 from govqms.workdays.selectors import workcalendar_for_unit
 
 from . import indicators, rollups
-from .models import HISTOGRAM_EDGES_DAYS, HISTOGRAM_FIELDS, MEASURES, DailyRollup
+from .models import (
+    HISTOGRAM_EDGES_DAYS,
+    HISTOGRAM_FIELDS,
+    MEASURES,
+    DailyRollup,
+    MonthlyRollup,
+    UnitDailyRollup,
+    UnitMonthlyRollup,
+)
 
 PERM = "report.view"
-OPEN_STATUSES = ("received", "processing", "supplement", "financial")
 SNAPSHOT_INPUTS = ("open_within_limit", "open_due_soon", "open_overdue")
 SAMPLE_INPUT = "processing_days"
 DAY = rollups.SECONDS_PER_WORKING_DAY
@@ -97,13 +107,14 @@ def unit_scope(unit: OrgUnit, subtree: bool) -> tuple[str, tuple]:
 
 
 def unit_q(scope: tuple[str, tuple], prefix: str) -> Q:
-    """The `unit_scope` as a Q over `<prefix>` (an OrgUnit relation: "unit", "competent_unit")."""
+    """The `unit_scope` as a Q over `<prefix>` (an OrgUnit relation: "unit", "competent_unit";
+    "" for OrgUnit itself)."""
     kind, values = scope
     if kind == "ids":
-        return Q(**{f"{prefix}_id__in": values})
+        return Q(**{f"{prefix}_id__in" if prefix else "pk__in": values})
     q = Q()
     for path in values:
-        q |= Q(**{f"{prefix}__path__startswith": path})
+        q |= Q(**{f"{prefix}__path__startswith" if prefix else "path__startswith": path})
     return q
 
 
@@ -127,11 +138,66 @@ class Figure:
         if self.end < self.start:
             raise ValueError("the period ends before it starts")
 
+    def _reference(self, key: tuple, compute):
+        """A lookup over the org tree, calendars or procedures, kept by the process under the
+        data's generations (`REFERENCE`); the generations are checked once per figure."""
+        if "tokens" not in self._memo:
+            self._memo["tokens"] = REFERENCE.tokens()
+        return REFERENCE.get((*key, timezone.localdate()), compute, tokens=self._memo["tokens"])
+
     @property
     def scope(self) -> tuple[str, tuple]:
         if "scope" not in self._memo:
-            self._memo["scope"] = unit_scope(self.unit, self.subtree)
+            key = ("scope", self.unit.pk, self.unit.path, self.subtree)
+            self._memo["scope"] = self._reference(key, lambda: unit_scope(self.unit, self.subtree))
         return self._memo["scope"]
+
+    @property
+    def unit_ids(self) -> tuple[int, ...]:
+        """The ids of the units whose rows the figure sums (`scope` resolved)."""
+        if "unit_ids" not in self._memo:
+
+            def compute():
+                kind, values = self.scope
+                if kind == "ids":
+                    return values
+                ids = OrgUnit.objects.filter(unit_q(self.scope, "")).values_list("pk", flat=True)
+                return tuple(sorted(ids))
+
+            key = ("unit_ids", self.unit.pk, self.unit.path, self.subtree)
+            self._memo["unit_ids"] = self._reference(key, compute)
+        return self._memo["unit_ids"]
+
+    @property
+    def version_ids(self) -> tuple[int, ...] | None:
+        """The ids of the procedure's versions (None: every procedure)."""
+        if self.procedure is None:
+            return None
+        if "version_ids" not in self._memo:
+            self._memo["version_ids"] = self._reference(
+                ("versions", self.procedure.pk),
+                lambda: tuple(
+                    ProcedureVersion.objects.filter(procedure=self.procedure).values_list(
+                        "pk", flat=True
+                    )
+                ),
+            )
+        return self._memo["version_ids"]
+
+    @property
+    def margins(self) -> Mapping[int, Any]:
+        """{version id: due-soon margin in working hours}, every version."""
+        return self._reference(
+            ("margins",),
+            lambda: dict(ProcedureVersion.objects.values_list("pk", "due_soon_hours")),
+        )
+
+    @property
+    def calendar(self):
+        """The working calendar of the figure's unit."""
+        return self._reference(
+            ("calendar", self.unit.pk), lambda: workcalendar_for_unit(unit=self.unit)
+        )
 
     @property
     def thresholds(self) -> dict[Any, dt.datetime]:
@@ -140,19 +206,56 @@ class Figure:
         return self._memo["thresholds"]
 
 
-def _rollup_rows(user, figure: Figure):
-    rows = DailyRollup.objects.restrict(user, PERM) if user is not None else DailyRollup.objects
-    rows = rows.filter(unit_q(figure.scope, "unit"))
-    rows = rows.filter(day__gte=figure.start, day__lte=figure.end)
+#: Lookups of figures kept in memory while the org tree, the calendars and the procedures stay
+#: as they are (`core.generations`).
+REFERENCE = generations.Memo("org", "calendar", "procedures")
+
+
+def month_split(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list]:
+    """[start, end] as (first, last) month start of the whole months in it (None if there is
+    none) and the day ranges left at either end."""
+    first = (
+        start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    )
+    after = end + dt.timedelta(days=1)
+    stop = after if after.day == 1 else end.replace(day=1)  # the day after the whole months
+    if first >= stop:
+        return None, [(start, end)]
+    edges = [(a, b) for a, b in ((start, first - dt.timedelta(days=1)), (stop, end)) if a <= b]
+    last = (stop - dt.timedelta(days=1)).replace(day=1)
+    return (first, last), edges
+
+
+def _sum(model, user, figure: Figure, q: Q) -> dict[str, int]:
+    rows = model.objects.restrict(user, PERM) if user is not None else model.objects.all()
+    rows = rows.filter(q, unit_id__in=figure.unit_ids)
     if figure.procedure is not None:
         rows = rows.filter(procedure=figure.procedure)
-    return rows
+    sums = rows.aggregate(**{m: Sum(m) for m in MEASURES})
+    return {m: int(sums[m] or 0) for m in MEASURES}
 
 
 def rollup_counts(*, user=None, figure: Figure) -> dict[str, int]:
-    """Every rollup measure summed over the figure's units, procedure and days (one query)."""
-    sums = _rollup_rows(user, figure).aggregate(**{m: Sum(m) for m in MEASURES})
-    return {m: int(sums[m] or 0) for m in MEASURES}
+    """Every rollup measure summed over the figure's units, procedure and days: the monthly
+    grain for the whole months, the daily grain for the days at either end (per procedure, or
+    the whole-unit tables when the figure has none); at most two small aggregate queries."""
+    months, edges = month_split(figure.start, figure.end)
+    by_procedure = figure.procedure is not None
+    monthly = MonthlyRollup if by_procedure else UnitMonthlyRollup
+    daily = DailyRollup if by_procedure else UnitDailyRollup
+    totals = dict.fromkeys(MEASURES, 0)
+    parts = []
+    if months is not None:
+        parts.append(_sum(monthly, user, figure, Q(month__range=months)))
+    if edges:
+        q = Q(pk__in=[])
+        for a, b in edges:
+            q |= Q(day__range=(a, b))
+        parts.append(_sum(daily, user, figure, q))
+    for part in parts:
+        for m in MEASURES:
+            totals[m] += part[m]
+    return totals
 
 
 # --- The open-dossier snapshot (live) ---------------------------------------------------------
@@ -165,10 +268,8 @@ def _due_soon_thresholds(figure: Figure) -> dict[Any, dt.datetime]:
     due < add_working_hours(now, margin + 1 µs); computed once per distinct margin on the
     calendar of the figure's unit (docs/rollups.md: units of a subtree with other office hours).
     """
-    calendar = workcalendar_for_unit(unit=figure.unit)
-    margins = set(
-        ProcedureVersion.objects.order_by().values_list("due_soon_hours", flat=True).distinct()
-    )
+    calendar = figure.calendar
+    margins = set(figure.margins.values())
     return {
         h: calendar.add_working_hours(
             figure.now, dt.timedelta(hours=float(h)) + dt.timedelta(microseconds=1)
@@ -207,12 +308,42 @@ def _dossiers(user, figure: Figure):
 
 
 def snapshot_counts(*, user=None, figure: Figure) -> dict[str, int]:
-    """Open dossiers within limit / due soon / overdue at `figure.now` (one query)."""
-    qs = _snapshot_q(figure, figure.thresholds)
-    counts = _dossiers(user, figure).aggregate(
-        **{name: Count("pk", filter=q) for name, q in qs.items()}
-    )
-    return {name: int(counts[name] or 0) for name in SNAPSHOT_INPUTS}
+    """Open dossiers within limit / due soon / overdue at `figure.now`, classed as
+    `_snapshot_q` classes them: one query over the partial index of open dossiers
+    (`dossiers_open_unit_due`), grouped by version, then each version's due-soon margin
+    applied."""
+    now, thresholds = figure.now, figure.thresholds
+    margins = sorted(thresholds)
+    qs = Dossier.objects.restrict(user, PERM) if user is not None else Dossier.objects.all()
+    qs = qs.filter(competent_unit_id__in=figure.unit_ids, status__in=OPEN_STATUSES)
+    if figure.version_ids is not None:
+        qs = qs.filter(version_id__in=figure.version_ids)
+    running = Q(paused_since__isnull=True, due_at__isnull=False)
+    paused = Q(paused_since__isnull=False)
+    # COUNT(version_id), not COUNT(id): every column read is in the index (an index-only scan).
+    counts = {
+        "overdue": Count("version", filter=running & Q(due_at__lt=now)),
+        "running": Count("version", filter=running & Q(due_at__gte=now)),
+        **{
+            f"soon_{i}": Count(
+                "version", filter=running & Q(due_at__gte=now, due_at__lt=thresholds[h])
+            )
+            for i, h in enumerate(margins)
+        },
+        **{
+            f"paused_{klass}": Count("version", filter=paused & Q(timeliness=klass))
+            for klass in ("overdue", "due_soon", "within")
+        },
+    }
+    rows = list(qs.order_by().values("version_id").annotate(**counts))
+    margin_of = figure.margins
+    out = dict.fromkeys(SNAPSHOT_INPUTS, 0)
+    for r in rows:
+        soon = r[f"soon_{margins.index(margin_of[r['version_id']])}"]
+        out["open_overdue"] += r["overdue"] + r["paused_overdue"]
+        out["open_due_soon"] += soon + r["paused_due_soon"]
+        out["open_within_limit"] += r["running"] - soon + r["paused_within"]
+    return out
 
 
 # --- Which dossiers each input counts ---------------------------------------------------------

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from govqms.core import generations
 from govqms.core.audit import audit_append
 from govqms.core.scoping import require
 
@@ -797,6 +798,7 @@ def divisions_import(
 
     ids = _sync_units(specs, report)
     _sync_successions(planner.successions, ids, report)
+    generations.bump("org")  # bulk writes send no signals
 
     if report.created or report.updated or report.successions_created or report.successions_updated:
         label = " + ".join(f"{k} {v}" for k, v in sources.items() if k.count(" ") == 0)

@@ -109,6 +109,10 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # No JIT: the indicator reads are short aggregates over indexes, where compiling the
+        # query costs more than it saves (~130 ms on a 5 M-dossier province, docs/benchmarks.md).
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
     DATABASES = {
         "default": {
@@ -155,8 +159,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 GOVQMS_REQUIRE_ADMIN_2FA = env_bool("GOVQMS_REQUIRE_ADMIN_2FA", True)
 
 # Public figures (transparency portal, open data): a count from 1 to this minus 1 is never
-# published (shown as "<5"), and cells that would let it be worked out are hidden too
-# (govqms/portal/disclosure.py, docs/open-data.md).
+# published, and cells that would let it be worked out are hidden too; every hidden cell reads
+# "x" (govqms/portal/disclosure.py, docs/open-data.md).
 GOVQMS_PUBLIC_MIN_COUNT = int(os.environ.get("GOVQMS_PUBLIC_MIN_COUNT", "5"))
 # The licence of the open data (/open-data/): the agency's choice; CC BY 4.0 by default.
 GOVQMS_OPEN_DATA_LICENSE = os.environ.get(

@@ -17,7 +17,7 @@ from govqms.dossiers import services
 from govqms.dossiers.models import Dossier
 from govqms.dossiers.workflows import TransitionError
 from govqms.kpi import rollups
-from govqms.kpi.models import HISTOGRAM_FIELDS, MEASURES, DailyRollup
+from govqms.kpi.models import HISTOGRAM_FIELDS, MEASURES, DailyRollup, UnitMonthlyRollup
 from govqms.workdays.seed import vn_calendar
 from tests.dossiers.conftest import local, version  # noqa: F401  (fixture)
 
@@ -190,8 +190,11 @@ def test_rebuild_repairs_a_tampered_table_and_reports_the_rows_it_changed(versio
     DailyRollup.objects.create(
         unit=tree["ward_b"], procedure=version.procedure, day=dt.date(2026, 3, 9), received=1
     )
+    UnitMonthlyRollup.objects.update(received=99)  # a coarse grain, tampered on its own
     result = rollups.rollups_rebuild()
-    assert (result.created, result.updated, result.deleted, result.unchanged) == (1, 1, 1, 1)
+    # Daily: 1 created, 1 updated, 1 deleted, 1 unchanged. Coarse: the unit-month row updated;
+    # the procedure-month row and the three unit-day rows were right.
+    assert (result.created, result.updated, result.deleted, result.unchanged) == (1, 2, 1, 5)
     assert rollups.rollup_table() == good
     assert rollups.rollups_rebuild().changed == 0
 

@@ -7,6 +7,8 @@ import statistics
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from govqms.kpi import indicators, rollups, selectors
 from govqms.kpi.models import HISTOGRAM_EDGES_DAYS, HISTOGRAM_FIELDS, MEASURES
@@ -132,6 +134,29 @@ def test_merged_units_roll_up_into_their_successor_without_double_counting(scena
     assert hanoi["received"] == sum(p["received"] for p in parts) == 10
 
 
+def test_a_reorganization_reaches_figures_already_cached(scenario):
+    """Ward B's figure is cached; then ward B is merged into ward A: the next figure of ward A
+    carries ward B's history, with no restart."""
+    ward_a, ward_b = scenario["ward_a"], scenario["ward_b"]
+    before = values(unit=ward_a, subtree=True, start=MARCH[0], end=MARCH[1])
+    b_alone = values(unit=ward_b, subtree=True, start=MARCH[0], end=MARCH[1])
+    org_services.unit_succession_record(
+        actor=None,
+        predecessors=[ward_b],
+        successors=[ward_a],
+        kind="merge",
+        effective_date=dt.date(2026, 3, 1),
+    )
+    after = values(unit=ward_a, subtree=True, start=MARCH[0], end=MARCH[1])
+    code = "SHARE_FINISHED_ON_TIME"
+    assert after[code]["denominator"] == (
+        before[code]["denominator"] + b_alone[code]["denominator"]
+    )
+    assert b_alone[code]["denominator"] > 0
+    figure = selectors.Figure(ward_a, True, None, *MARCH, NOW)
+    assert ward_b.pk in figure.unit_ids
+
+
 def test_procedure_filter(scenario):
     got = values(
         unit=scenario["hanoi"],
@@ -165,6 +190,10 @@ FIGURES = [
     ("ward_a", True, "procedure_a", (dt.date(2026, 2, 1), dt.date(2026, 2, 28))),
     ("ward_a", True, None, (dt.date(2026, 3, 3), dt.date(2026, 3, 3))),
     ("ward_b", True, "procedure_b", MARCH),
+    # Whole months from the monthly grain plus edge days from the daily grain.
+    ("hanoi", True, None, (dt.date(2026, 2, 15), dt.date(2026, 3, 20))),
+    ("ward_a", True, "procedure_a", (dt.date(2026, 2, 20), dt.date(2026, 3, 4))),
+    ("hanoi", True, None, (dt.date(2026, 1, 1), dt.date(2026, 3, 31))),
 ]
 
 
@@ -251,6 +280,29 @@ def test_median_estimate_lies_within_the_bins_around_the_middle(sample):
 def test_indicator_values_use_a_fixed_number_of_queries(scenario, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         values(unit=scenario["hanoi"], subtree=True, start=MARCH[0], end=MARCH[1])
+
+
+@given(
+    start=st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)),
+    days=st.integers(0, 800),
+)
+def test_a_period_splits_into_whole_months_and_edge_days(start, days):
+    end = start + dt.timedelta(days=days)
+    months, edges = selectors.month_split(start, end)
+    covered = []
+    if months is not None:
+        first, last = months
+        assert first.day == 1 and last.day == 1 and first <= last
+        day = first
+        while day <= selectors.period_bounds("month", last)[1]:
+            covered.append(day)
+            day += dt.timedelta(days=1)
+    for a, b in edges:
+        assert a <= b
+        covered += [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
+    expected = [start + dt.timedelta(days=i) for i in range(days + 1)]
+    assert sorted(covered) == expected  # every day once, nothing outside [start, end]
+    assert len(edges) <= 2
 
 
 @pytest.mark.parametrize(
