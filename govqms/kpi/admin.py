@@ -3,31 +3,15 @@
 
 from django.contrib import admin
 
+from govqms.core.admin import ReadOnlyAdmin
+
 from .models import MEASURES, DailyRollup, MonthlyRollup, UnitDailyRollup, UnitMonthlyRollup
 
 COUNTERS_SHOWN = ("received", "finished", "finished_early", "finished_on_time", "finished_late")
 
 
-class ReadOnlyRollupAdmin(admin.ModelAdmin):
-    """Rows are derived data: viewed here, written only by `kpi.rollups`."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-
 @admin.register(DailyRollup)
-class DailyRollupAdmin(ReadOnlyRollupAdmin):
+class DailyRollupAdmin(ReadOnlyAdmin):
     list_display = ("day", "unit", "procedure", *COUNTERS_SHOWN)
     list_filter = ("day",)
     search_fields = ("unit__code", "unit__name", "procedure__code")
@@ -37,7 +21,7 @@ class DailyRollupAdmin(ReadOnlyRollupAdmin):
 
 
 @admin.register(MonthlyRollup)
-class MonthlyRollupAdmin(ReadOnlyRollupAdmin):
+class MonthlyRollupAdmin(ReadOnlyAdmin):
     list_display = ("month", "unit", "procedure", *COUNTERS_SHOWN)
     list_filter = ("month",)
     search_fields = ("unit__code", "unit__name", "procedure__code")
@@ -46,7 +30,7 @@ class MonthlyRollupAdmin(ReadOnlyRollupAdmin):
 
 
 @admin.register(UnitDailyRollup)
-class UnitDailyRollupAdmin(ReadOnlyRollupAdmin):
+class UnitDailyRollupAdmin(ReadOnlyAdmin):
     list_display = ("day", "unit", *COUNTERS_SHOWN)
     list_filter = ("day",)
     search_fields = ("unit__code", "unit__name")
@@ -56,7 +40,7 @@ class UnitDailyRollupAdmin(ReadOnlyRollupAdmin):
 
 
 @admin.register(UnitMonthlyRollup)
-class UnitMonthlyRollupAdmin(ReadOnlyRollupAdmin):
+class UnitMonthlyRollupAdmin(ReadOnlyAdmin):
     list_display = ("month", "unit", *COUNTERS_SHOWN)
     list_filter = ("month",)
     search_fields = ("unit__code", "unit__name")

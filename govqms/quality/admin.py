@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from govqms.core.admin import ReadOnlyAdmin
+
 from . import selectors, services
 from .models import ObjectiveMeasurement, QualityObjective, SpcSignal
 
@@ -41,22 +43,6 @@ class ObjectiveForm(forms.ModelForm):
         except ValidationError as exc:
             self.add_error(None, exc)
         return data
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
 
 class MeasurementInline(admin.TabularInline):
