@@ -15,16 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone, translation
 
 from govqms.core import generations
 from govqms.dossiers.models import OPEN_STATUSES, Dossier
+from govqms.dossiers.selectors import INTERNAL_KINDS
 from govqms.org.models import OrgUnit
 from govqms.org.selectors import rollup_map
 from govqms.procedures.models import Procedure, ProcedureVersion
@@ -83,27 +86,38 @@ def _instants(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 # --- Units: the subtree, and the history of the units merged into it -------------------------
 
 
-def unit_scope(unit: OrgUnit, subtree: bool) -> tuple[str, tuple]:
+def unit_scope(
+    unit: OrgUnit, subtree: bool, *, moved: Mapping[int, tuple[str, int, str]] | None = None
+) -> tuple[str, tuple]:
     """Which units' rows a figure sums: ("paths", prefixes) or ("ids", unit ids).
 
     subtree: every unit whose path lies under `unit`'s (closed units included: the tree is
     effective-dated, units are never moved), plus the subtree of every closed unit whose history
     is carried (`org.selectors.rollup_map`: primary successions) by a unit in that subtree.
     Not subtree: `unit` itself and the closed units it carries. Rows keep their own unit either
-    way; this only decides which units' rows are summed.
+    way; this only decides which units' rows are summed. `moved`: `moved_units()` if the
+    caller has it.
     """
-    carried = rollup_map()
-    moved = {closed: target for closed, target in carried.items() if closed != target}
+    moved = moved_units() if moved is None else moved
     if not subtree:
-        ids = {unit.pk} | {closed for closed, target in moved.items() if target == unit.pk}
+        ids = {unit.pk} | {closed for closed, (_, target, _) in moved.items() if target == unit.pk}
         return "ids", tuple(sorted(ids))
-    paths = dict(OrgUnit.objects.filter(pk__in={*moved, *moved.values()}).values_list("pk", "path"))
     prefixes = {unit.path}
-    for closed, target in moved.items():
-        if paths.get(target, "").startswith(unit.path):
-            prefixes.add(paths[closed])
+    for closed_path, _, target_path in moved.values():
+        if target_path.startswith(unit.path):
+            prefixes.add(closed_path)
     minimal = sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
     return "paths", tuple(minimal)
+
+
+def moved_units() -> dict[int, tuple[str, int, str]]:
+    """{closed unit id: (its path, id and path of the unit carrying its history)} for every
+    closed unit whose history moved (`org.selectors.rollup_map`), two queries."""
+    moved = {closed: target for closed, target in rollup_map().items() if closed != target}
+    paths = dict(OrgUnit.objects.filter(pk__in={*moved, *moved.values()}).values_list("pk", "path"))
+    return {
+        closed: (paths[closed], target, paths.get(target, "")) for closed, target in moved.items()
+    }
 
 
 def unit_q(scope: tuple[str, tuple], prefix: str) -> Q:
@@ -149,8 +163,15 @@ class Figure:
     def scope(self) -> tuple[str, tuple]:
         if "scope" not in self._memo:
             key = ("scope", self.unit.pk, self.unit.path, self.subtree)
-            self._memo["scope"] = self._reference(key, lambda: unit_scope(self.unit, self.subtree))
+            self._memo["scope"] = self._reference(
+                key, lambda: unit_scope(self.unit, self.subtree, moved=self.moved)
+            )
         return self._memo["scope"]
+
+    @property
+    def moved(self) -> Mapping[int, tuple[str, int, str]]:
+        """`moved_units()`, kept in memory."""
+        return self._reference(("moved",), moved_units)
 
     @property
     def unit_ids(self) -> tuple[int, ...]:
@@ -167,6 +188,14 @@ class Figure:
             key = ("unit_ids", self.unit.pk, self.unit.path, self.subtree)
             self._memo["unit_ids"] = self._reference(key, compute)
         return self._memo["unit_ids"]
+
+    @property
+    def unit_paths(self) -> Mapping[int, str]:
+        """{unit id: tree path} of the figure's units."""
+        return self._reference(
+            ("unit_paths", self.unit.pk, self.unit.path, self.subtree),
+            lambda: dict(OrgUnit.objects.filter(pk__in=self.unit_ids).values_list("pk", "path")),
+        )
 
     @property
     def version_ids(self) -> tuple[int, ...] | None:
@@ -226,36 +255,70 @@ def month_split(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] |
     return (first, last), edges
 
 
-def _sum(model, user, figure: Figure, q: Q) -> dict[str, int]:
-    rows = model.objects.restrict(user, PERM) if user is not None else model.objects.all()
-    rows = rows.filter(q, unit_id__in=figure.unit_ids)
-    if figure.procedure is not None:
-        rows = rows.filter(procedure=figure.procedure)
-    sums = rows.aggregate(**{m: Sum(m) for m in MEASURES})
-    return {m: int(sums[m] or 0) for m in MEASURES}
+def _grain_reads(figure: Figure, start: dt.date, end: dt.date, *, by_procedure: bool, days: bool):
+    """[(model, filter, month expression)] whose rows cover [start, end] exactly once: whole
+    months from the monthly grain, the days at either end from the daily grain (`days`: the
+    daily grain for everything, e.g. for weeks); per procedure or for the whole unit."""
+    monthly = MonthlyRollup if by_procedure else UnitMonthlyRollup
+    daily = DailyRollup if by_procedure else UnitDailyRollup
+    months, edges = (None, [(start, end)]) if days else month_split(start, end)
+    reads = []
+    if months is not None:
+        reads.append((monthly, Q(month__range=months), F("month")))
+    if edges:
+        q = Q(pk__in=[])
+        for a, b in edges:
+            q |= Q(day__range=(a, b))
+        reads.append((daily, q, TruncMonth("day")))
+    return reads
+
+
+def grouped_counts(
+    *,
+    user=None,
+    figure: Figure,
+    by: tuple[str, ...] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict[tuple, dict[str, int]]:
+    """Every rollup measure summed over the figure's units and procedure and [start, end]
+    (default: the figure's days), per `by` — any of "unit_id", "procedure_id", "month" (first
+    day), "week" (Monday) — as {group values: counts}; groups without rows are absent. One or two
+    aggregate queries, on the coarsest grains that fit (docs/rollups.md §6)."""
+    start, end = start or figure.start, end or figure.end
+    by_procedure = figure.procedure is not None or "procedure_id" in by
+    out: dict[tuple, dict[str, int]] = {}
+    for model, q, month in _grain_reads(
+        figure, start, end, by_procedure=by_procedure, days="week" in by
+    ):
+        rows = model.objects.restrict(user, PERM) if user is not None else model.objects.all()
+        rows = rows.filter(q, unit_id__in=figure.unit_ids)
+        if figure.procedure is not None:
+            rows = rows.filter(procedure=figure.procedure)
+        if "month" in by:
+            rows = rows.annotate(bucket_month=month)
+        if "week" in by:
+            rows = rows.annotate(bucket_week=TruncWeek("day"))
+        fields = [{"month": "bucket_month", "week": "bucket_week"}.get(f, f) for f in by]
+        sums = {m: Sum(m) for m in MEASURES}
+        rows = rows.order_by().values(*fields).annotate(**sums) if by else [rows.aggregate(**sums)]
+        for row in rows:
+            key = tuple(_as_date(row[f]) for f in fields)
+            counts = out.setdefault(key, dict.fromkeys(MEASURES, 0))
+            for m in MEASURES:
+                counts[m] += int(row[m] or 0)
+    return out
+
+
+def _as_date(value):
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def rollup_counts(*, user=None, figure: Figure) -> dict[str, int]:
     """Every rollup measure summed over the figure's units, procedure and days: the monthly
     grain for the whole months, the daily grain for the days at either end (per procedure, or
     the whole-unit tables when the figure has none); at most two small aggregate queries."""
-    months, edges = month_split(figure.start, figure.end)
-    by_procedure = figure.procedure is not None
-    monthly = MonthlyRollup if by_procedure else UnitMonthlyRollup
-    daily = DailyRollup if by_procedure else UnitDailyRollup
-    totals = dict.fromkeys(MEASURES, 0)
-    parts = []
-    if months is not None:
-        parts.append(_sum(monthly, user, figure, Q(month__range=months)))
-    if edges:
-        q = Q(pk__in=[])
-        for a, b in edges:
-            q |= Q(day__range=(a, b))
-        parts.append(_sum(daily, user, figure, q))
-    for part in parts:
-        for m in MEASURES:
-            totals[m] += part[m]
-    return totals
+    return grouped_counts(user=user, figure=figure).get((), dict.fromkeys(MEASURES, 0))
 
 
 # --- The open-dossier snapshot (live) ---------------------------------------------------------
@@ -312,6 +375,15 @@ def snapshot_counts(*, user=None, figure: Figure) -> dict[str, int]:
     `_snapshot_q` classes them: one query over the partial index of open dossiers
     (`dossiers_open_unit_due`), grouped by version, then each version's due-soon margin
     applied."""
+    per_unit = snapshot_by_unit(user=user, figure=figure, by_unit=False)
+    return per_unit.get(None, dict.fromkeys(SNAPSHOT_INPUTS, 0))
+
+
+def snapshot_by_unit(
+    *, user=None, figure: Figure, by_unit: bool = True
+) -> dict[int | None, dict[str, int]]:
+    """`snapshot_counts` per competent unit id ({None: ...} when not `by_unit`); units with
+    no open dossier are absent."""
     now, thresholds = figure.now, figure.thresholds
     margins = sorted(thresholds)
     qs = Dossier.objects.restrict(user, PERM) if user is not None else Dossier.objects.all()
@@ -335,14 +407,15 @@ def snapshot_counts(*, user=None, figure: Figure) -> dict[str, int]:
             for klass in ("overdue", "due_soon", "within")
         },
     }
-    rows = list(qs.order_by().values("version_id").annotate(**counts))
+    group = ("competent_unit_id", "version_id") if by_unit else ("version_id",)
     margin_of = figure.margins
-    out = dict.fromkeys(SNAPSHOT_INPUTS, 0)
-    for r in rows:
+    out: dict[int | None, dict[str, int]] = {}
+    for r in qs.order_by().values(*group).annotate(**counts):
         soon = r[f"soon_{margins.index(margin_of[r['version_id']])}"]
-        out["open_overdue"] += r["overdue"] + r["paused_overdue"]
-        out["open_due_soon"] += soon + r["paused_due_soon"]
-        out["open_within_limit"] += r["running"] - soon + r["paused_within"]
+        unit = out.setdefault(r.get("competent_unit_id"), dict.fromkeys(SNAPSHOT_INPUTS, 0))
+        unit["open_overdue"] += r["overdue"] + r["paused_overdue"]
+        unit["open_due_soon"] += soon + r["paused_due_soon"]
+        unit["open_within_limit"] += r["running"] - soon + r["paused_within"]
     return out
 
 
@@ -575,3 +648,82 @@ def processing_median_exact(*, user=None, figure: Figure) -> float | None:
         dossiers_behind(user=user, code="MEDIAN_PROCESSING_DAYS", figure=figure)
     )
     return statistics.median(sample) if sample else None
+
+
+# --- Grouped reads for pages: a unit's children, indicators from counts ------------------------
+
+
+def child_units(unit: OrgUnit) -> list[OrgUnit]:
+    """Today's child units that decide dossiers (internal divisions and centres do not)."""
+    return list(
+        OrgUnit.objects.current()
+        .filter(parent=unit)
+        .exclude(kind__in=INTERNAL_KINDS)
+        .order_by("name", "code")
+    )
+
+
+def owner_of(children: list[OrgUnit], *, moved: Mapping[int, tuple[str, int, str]] | None = None):
+    """path → id of the child whose figure counts a unit at that path: its own subtree, or a
+    closed unit whose history it carries (`moved_units`, as `unit_scope` does)."""
+    moved = moved_units() if moved is None else moved
+    owners = {child.path: child.pk for child in children}
+    for closed_path, _, target_path in moved.values():
+        for child in children:
+            if target_path.startswith(child.path):
+                owners.setdefault(closed_path, child.pk)
+
+    def owner(path: str) -> int | None:
+        parts = path.strip("/").split("/")
+        for i in range(len(parts), 0, -1):
+            found = owners.get("/" + "/".join(parts[:i]) + "/")
+            if found is not None:
+                return found
+        return None
+
+    return owner
+
+
+def children_counts(
+    user, figure: Figure, children: list[OrgUnit], *, snapshot: bool = True
+) -> tuple[dict[int | None, dict[str, int]], dict[str, int]]:
+    """({child id (None: the rest of the figure): counts}, the figure's counts) from one grouped
+    rollup read (and one grouped snapshot query): the children's counts add up to the total.
+
+    The open-dossier classes use the parent figure's due-soon thresholds (docs/rollups.md §5)."""
+    owner = owner_of(children, moved=figure.moved)
+    paths = figure.unit_paths
+    names = (*MEASURES, *(SNAPSHOT_INPUTS if snapshot else ()))
+    per: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(names, 0))
+    total = dict.fromkeys(names, 0)
+    parts = [grouped_counts(user=user, figure=figure, by=("unit_id",))]
+    if snapshot:
+        parts.append({(u,): c for u, c in snapshot_by_unit(user=user, figure=figure).items()})
+    for part in parts:
+        for (unit_id,), counts in part.items():
+            bucket = per[owner(paths[unit_id])]
+            for name, n in counts.items():
+                bucket[name] += n
+                total[name] += n
+    return dict(per), total
+
+
+def results_from_counts(counts: Mapping[str, int]) -> dict[str, indicators.Result]:
+    """Every registry indicator whose inputs the counts provide (the processing-time sample
+    from the rollup sums, as `indicator_report` does)."""
+    out = {}
+    finished = sum(counts.get(f, 0) for f in HISTOGRAM_FIELDS)
+    for code, indicator in indicators.REGISTRY.items():
+        if SAMPLE_INPUT in indicator.inputs:
+            if "processing_seconds" not in counts:
+                continue
+            if code == "AVG_PROCESSING_DAYS":
+                days = counts["processing_seconds"] / DAY
+                out[code] = indicators.Result(days, finished, days / finished if finished else None)
+            elif code == "MEDIAN_PROCESSING_DAYS":
+                bins = [counts.get(f, 0) for f in HISTOGRAM_FIELDS]
+                out[code] = indicators.Result(None, finished, median_estimate(bins))
+            continue
+        if all(name in counts for name in indicator.inputs):
+            out[code] = indicator.compute({n: counts[n] for n in indicator.inputs})
+    return out

@@ -9,7 +9,6 @@ the selectors (`kpi.selectors`) and the figure helpers below, render. docs/dashb
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,8 +19,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -30,14 +27,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from govqms.core.scoping import scope_for
-from govqms.dossiers.models import Dossier
 from govqms.dossiers.selectors import INTERNAL_KINDS, masked_applicant
 from govqms.org.models import OrgUnit
-from govqms.org.selectors import rollup_map
 from govqms.procedures.models import Procedure
 
 from . import charts, exports, indicators, selectors
-from .models import HISTOGRAM_FIELDS, MEASURES, DailyRollup
+from .models import HISTOGRAM_FIELDS, MEASURES, MonthlyRollup
 from .selectors import PERM, Figure
 from .spc import NELSON, RuleSet, p_chart, xmr_chart
 
@@ -57,27 +52,7 @@ DRILLABLE_MEASURES = tuple(
 )
 
 
-# --- Figures for pages: grouped reads over the rollups -----------------------------------------
-# (Kept here because the roll-up and the trends need one grouped query, not one per unit or
-# month; the public portal reuses them with user=None.)
-
-
-def rollup_rows(user, figure: Figure, *, start: dt.date | None = None, end: dt.date | None = None):
-    """The rollup rows of a figure (scoped when `user` is given), over its days or [start, end]."""
-    rows = DailyRollup.objects.restrict(user, PERM) if user is not None else DailyRollup.objects
-    rows = rows.filter(selectors.unit_q(figure.scope, "unit"))
-    rows = rows.filter(day__gte=start or figure.start, day__lte=end or figure.end)
-    if figure.procedure is not None:
-        rows = rows.filter(procedure=figure.procedure)
-    return rows
-
-
-def _sums() -> dict[str, Sum]:
-    return {m: Sum(m) for m in MEASURES}
-
-
-def _clean(row: Mapping[str, Any]) -> dict[str, int]:
-    return {m: int(row.get(m) or 0) for m in MEASURES}
+# --- Trend periods ---------------------------------------------------------------------------
 
 
 def buckets(grain: str, end: dt.date, count: int | None = None) -> list[tuple[dt.date, dt.date]]:
@@ -102,119 +77,11 @@ def bucket_label(grain: str, first: dt.date) -> str:
 def series_counts(
     user, figure: Figure, grain: str, periods: list[tuple[dt.date, dt.date]]
 ) -> list[dict[str, int]]:
-    """Rollup counts per month or week of `periods` (one grouped query)."""
-    trunc = TruncMonth("day") if grain == "month" else TruncWeek("day")
-    rows = (
-        rollup_rows(user, figure, start=periods[0][0], end=periods[-1][1])
-        .annotate(bucket=trunc)
-        .values("bucket")
-        .annotate(**_sums())
-        .order_by("bucket")
+    """Rollup counts per month or week of `periods` (one or two grouped queries)."""
+    found = selectors.grouped_counts(
+        user=user, figure=figure, by=(grain,), start=periods[0][0], end=periods[-1][1]
     )
-    found = {}
-    for row in rows:
-        key = row["bucket"]
-        key = key.date() if isinstance(key, dt.datetime) else key
-        found[key] = _clean(row)
-    empty = dict.fromkeys(MEASURES, 0)
-    return [found.get(first, dict(empty)) for first, _last in periods]
-
-
-def child_units(unit: OrgUnit) -> list[OrgUnit]:
-    """Today's child units that decide dossiers (internal divisions and centres do not)."""
-    return list(
-        OrgUnit.objects.current()
-        .filter(parent=unit)
-        .exclude(kind__in=INTERNAL_KINDS)
-        .order_by("name", "code")
-    )
-
-
-def owner_of(children: list[OrgUnit]):
-    """path → id of the child whose figure counts a unit at that path: its own subtree, or a
-    closed unit whose history it carries (`org.selectors.rollup_map`, as `unit_scope` does)."""
-    moved = {c: t for c, t in rollup_map().items() if c != t}
-    paths = dict(OrgUnit.objects.filter(pk__in={*moved, *moved.values()}).values_list("pk", "path"))
-    owners = {child.path: child.pk for child in children}
-    for closed, target in moved.items():
-        target_path = paths.get(target, "")
-        for child in children:
-            if target_path.startswith(child.path):
-                owners.setdefault(paths[closed], child.pk)
-
-    def owner(path: str) -> int | None:
-        parts = path.strip("/").split("/")
-        for i in range(len(parts), 0, -1):
-            found = owners.get("/" + "/".join(parts[:i]) + "/")
-            if found is not None:
-                return found
-        return None
-
-    return owner
-
-
-def children_counts(
-    user, figure: Figure, children: list[OrgUnit], *, snapshot: bool = True
-) -> tuple[dict[int | None, dict[str, int]], dict[str, int]]:
-    """({child id (None: the rest of the figure): counts}, the figure's counts) from one grouped
-    rollup query (and one grouped snapshot query): the children's counts add up to the total.
-
-    The open-dossier classes use the parent figure's due-soon thresholds (docs/rollups.md §5)."""
-    owner = owner_of(children)
-    per: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
-    total = dict.fromkeys(MEASURES, 0)
-    rows = rollup_rows(user, figure).values("unit__path").annotate(**_sums())
-    for row in rows:
-        counts = _clean(row)
-        bucket = per[owner(row["unit__path"])]
-        for m in MEASURES:
-            bucket[m] += counts[m]
-            total[m] += counts[m]
-    if snapshot:
-        for name in selectors.SNAPSHOT_INPUTS:
-            total[name] = 0
-            for bucket in per.values():
-                bucket[name] = 0
-        dossiers = Dossier.objects.restrict(user, PERM) if user is not None else Dossier.objects
-        dossiers = dossiers.filter(
-            selectors.unit_q(figure.scope, "competent_unit"),
-            status__in=selectors.OPEN_STATUSES,
-        )
-        if figure.procedure is not None:
-            dossiers = dossiers.filter(version__procedure=figure.procedure)
-        grouped = dossiers.values("competent_unit__path").annotate(
-            **{
-                name: Count("pk", filter=selectors.measure_q(name, figure))
-                for name in selectors.SNAPSHOT_INPUTS
-            }
-        )
-        for row in grouped:
-            bucket = per[owner(row["competent_unit__path"])]
-            for name in selectors.SNAPSHOT_INPUTS:
-                bucket[name] = bucket.get(name, 0) + row[name]
-                total[name] += row[name]
-    return dict(per), total
-
-
-def results_from_counts(counts: Mapping[str, int]) -> dict[str, indicators.Result]:
-    """Every registry indicator whose inputs the counts provide (the processing-time sample
-    from the rollup sums, as `selectors.indicator_report` does)."""
-    out = {}
-    finished = sum(counts.get(f, 0) for f in HISTOGRAM_FIELDS)
-    for code, indicator in indicators.REGISTRY.items():
-        if selectors.SAMPLE_INPUT in indicator.inputs:
-            if "processing_seconds" not in counts:
-                continue
-            if code == "AVG_PROCESSING_DAYS":
-                days = counts["processing_seconds"] / DAY_SECONDS
-                out[code] = indicators.Result(days, finished, days / finished if finished else None)
-            elif code == "MEDIAN_PROCESSING_DAYS":
-                bins = [counts.get(f, 0) for f in HISTOGRAM_FIELDS]
-                out[code] = indicators.Result(None, finished, selectors.median_estimate(bins))
-            continue
-        if all(name in counts for name in indicator.inputs):
-            out[code] = indicator.compute({n: counts[n] for n in indicator.inputs})
-    return out
+    return [found.get((first,), dict.fromkeys(MEASURES, 0)) for first, _last in periods]
 
 
 # --- Filters ----------------------------------------------------------------------------------
@@ -327,7 +194,8 @@ class Filters:
 def _procedures(user, unit: OrgUnit, selected: str) -> list[Procedure]:
     """Procedures with any activity in the unit's subtree (and the selected one)."""
     scope = selectors.unit_scope(unit, True)
-    rows = DailyRollup.objects.restrict(user, PERM).filter(selectors.unit_q(scope, "unit"))
+    # The monthly grain holds the same (unit, procedure) pairs as the daily one, in fewer rows.
+    rows = MonthlyRollup.objects.restrict(user, PERM).filter(selectors.unit_q(scope, "unit"))
     ids = set(rows.values_list("procedure_id", flat=True).distinct())
     qs = Procedure.objects.filter(pk__in=ids)
     if selected:
@@ -459,7 +327,7 @@ def trend_charts(user, filters: Filters) -> dict[str, charts.Chart | None]:
     periods = buckets(filters.grain, min(filters.end, timezone.localdate()))  # no future
     counts = series_counts(user, filters.figure, filters.grain, periods)
     labels = [bucket_label(filters.grain, first) for first, _last in periods]
-    results = [results_from_counts(c) for c in counts]
+    results = [selectors.results_from_counts(c) for c in counts]
     by = _("tháng") if filters.grain == "month" else _("tuần")
     volume = charts.bar_chart(
         chart_id="chart-volume",
@@ -558,11 +426,11 @@ ROLLUP_COLUMNS = (
 
 def rollup_table(user, filters: Filters) -> dict[str, Any]:
     """One row per child unit (and the rest, and the total) with the key indicators."""
-    children = child_units(filters.unit)
-    per, total = children_counts(user, filters.figure, children)
+    children = selectors.child_units(filters.unit)
+    per, total = selectors.children_counts(user, filters.figure, children)
 
     def row(unit: OrgUnit | None, label: str, counts: Mapping[str, int]) -> dict[str, Any]:
-        results = results_from_counts(counts)
+        results = selectors.results_from_counts(counts)
         cells = []
         for key, _header, name, part, kind in ROLLUP_COLUMNS:
             number = counts[name] if kind == "measure" else getattr(results[name], part)
@@ -655,7 +523,7 @@ def dashboard(request):
         "overdue_count": overdue_count,
         "due_soon": due_soon,
         "due_soon_count": due_soon_count,
-        "has_children": bool(child_units(filters.unit)),
+        "has_children": bool(selectors.child_units(filters.unit)),
         "query": filters.query(),
     }
     return render(request, "kpi/dashboard.html", context)

@@ -5,9 +5,12 @@ cell differently. No personal data: counts of dossiers only, never a dossier.
 A month's table has a row for the province (the total), one per current child unit that decides
 dossiers (wards, communes, departments), one for the rest (dossiers decided at the province
 itself or by former units no current child carries), and one per procedure with activity. The
-sums that tie them (finished = on time + late in every row; the total = the unit rows; the
-total = the procedure rows) are given to `disclosure.suppress` together, so a cell hidden in
-one view is hidden in every view (docs/open-data.md §3).
+sums that tie them (finished = on time + late and received = online + in person in every row;
+the total = the unit rows; the total = the procedure rows) are given to `disclosure.suppress`
+together, so a cell hidden in one view is hidden in every view, and every hidden count reads
+"x" whatever the reason (docs/open-data.md §3). The in-person count (received − online) is
+never published, but a reader can compute it and knows it is ≥ 0, so it is a cell of the sums
+all the same: a small one is protected like a small late count.
 """
 
 from __future__ import annotations
@@ -18,15 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Min, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from govqms.kpi import selectors as kpi_selectors
-from govqms.kpi.models import HISTOGRAM_FIELDS, DailyRollup
-from govqms.kpi.views import child_units, owner_of, rollup_rows
+from govqms.kpi.models import HISTOGRAM_FIELDS, UnitMonthlyRollup
 from govqms.org.models import OrgUnit
 from govqms.procedures.models import Procedure
 
@@ -36,6 +37,12 @@ from . import disclosure
 COUNTS = ("received", "received_online", "finished", "finished_on_time", "finished_late")
 DERIVED = ("share_on_time", "share_late", "share_online", "avg_processing_days")
 COLUMNS = COUNTS + DERIVED
+#: Counts tied to the published ones by the sums but never published themselves: dossiers handed
+#: in at the counter (received − received online). Hidden from the start, never chosen to
+#: protect another cell, protected themselves when small (`disclosure.suppress`).
+UNPUBLISHED = ("received_in_person",)
+#: Every count of a row: the cells of the sums.
+CELLS = COUNTS + UNPUBLISHED
 LABELS = {
     "received": gettext_lazy("Tiếp nhận"),
     "received_online": gettext_lazy("Nộp trực tuyến"),
@@ -62,6 +69,8 @@ DERIVED_FROM = {
     "avg_processing_days": ("finished",),
 }
 DAY = kpi_selectors.DAY
+#: The open-data reasons of a suppressed cell: any hidden count; a hidden derived value.
+HIDDEN, DERIVED_HIDDEN = "hidden", "derived"
 
 
 def min_count() -> int:
@@ -73,7 +82,7 @@ class Row:
     kind: str  # "total" | "unit" | "other" | "procedure"
     code: str
     name: str
-    counts: dict[str, int]
+    counts: dict[str, int]  # every column of CELLS
     sample: tuple[float, int] = (0.0, 0)  # (Σ processing days, number of dossiers)
     hidden: dict[str, str] = field(default_factory=dict)
     values: dict[str, float | None] = field(default_factory=dict)
@@ -95,9 +104,8 @@ class Row:
         return self.values.get(column)
 
     def text(self, column: str) -> str:
-        k = min_count()
         if column in COUNTS:
-            return disclosure.shown(self.counts[column], self.hidden.get(column), k)
+            return disclosure.shown(self.counts[column], self.hidden.get(column))
         value = self.values.get(column)
         if value is None:
             return "—"
@@ -106,11 +114,13 @@ class Row:
         return fmt(value, 1)
 
     def suppressed(self) -> dict[str, str]:
-        """{column: reason} for every hidden count and derived value (open data)."""
-        out = dict(self.hidden)
+        """{column: reason} for every hidden count and derived value (open data). Every hidden
+        count has the same reason, "hidden": telling a small count from a cell hidden to protect
+        one would undo the single marker (docs/open-data.md §3)."""
+        out = dict.fromkeys(self.hidden, HIDDEN)
         for column in DERIVED:
             if self.values.get(column) is None and self._defined(column):
-                out[column] = "derived"
+                out[column] = DERIVED_HIDDEN
         return out
 
     def _defined(self, column: str) -> bool:
@@ -173,7 +183,7 @@ def add_months(first: dt.date, n: int) -> dt.date:
 def available_months() -> list[dt.date]:
     """Every month from the first one with data to the current one (the open-data range)."""
     today = month_start(timezone.localdate())
-    first = DailyRollup.objects.aggregate(first=Min("day"))["first"]
+    first = UnitMonthlyRollup.objects.aggregate(first=Min("month"))["first"]  # smallest table
     start = month_start(first) if first and first < today else today
     months = []
     month = start
@@ -189,7 +199,7 @@ def public_roots() -> list[OrgUnit]:
 
 
 def public_units(root: OrgUnit) -> list[OrgUnit]:
-    return child_units(root)
+    return kpi_selectors.child_units(root)
 
 
 # --- Building the tables ------------------------------------------------------------------------
@@ -200,6 +210,7 @@ def _counts(raw: dict[str, int]) -> tuple[dict[str, int], tuple[float, int]]:
     counts = {
         "received": raw["received"],
         "received_online": raw["received_online"],
+        "received_in_person": raw["received"] - raw["received_online"],  # online ⊆ received
         "finished": early + on_time + late,
         "finished_on_time": early + on_time,
         "finished_late": late,
@@ -232,21 +243,22 @@ def month_tables(root: OrgUnit, months: Iterable[dt.date]) -> dict[dt.date, Mont
     now = timezone.now()
     figure = kpi_selectors.Figure(root, True, None, months[0], month_end(months[-1]), now)
     children = public_units(root)
-    owner = owner_of(children)
-    sums = {m: Sum(m) for m in SUMMED}
+    owner = kpi_selectors.owner_of(children, moved=figure.moved)
+    paths = figure.unit_paths
     by_unit: dict[dt.date, dict[int | None, dict[str, int]]] = defaultdict(
         lambda: defaultdict(_zero)
     )
-    base = rollup_rows(None, figure).annotate(month=TruncMonth("day"))
-    for row in base.values("month", "unit__path").annotate(**sums):
-        bucket = by_unit[_as_date(row["month"])][owner(row["unit__path"])]
+    for (month, unit_id), raw in kpi_selectors.grouped_counts(
+        figure=figure, by=("month", "unit_id")
+    ).items():
+        bucket = by_unit[month][owner(paths[unit_id])]
         for m in SUMMED:
-            bucket[m] += int(row[m] or 0)
+            bucket[m] += raw[m]
     by_procedure: dict[dt.date, dict[int, dict[str, int]]] = defaultdict(dict)
-    for row in base.values("month", "procedure_id").annotate(**sums):
-        by_procedure[_as_date(row["month"])][row["procedure_id"]] = {
-            m: int(row[m] or 0) for m in SUMMED
-        }
+    for (month, procedure_id), raw in kpi_selectors.grouped_counts(
+        figure=figure, by=("month", "procedure_id")
+    ).items():
+        by_procedure[month][procedure_id] = {m: raw[m] for m in SUMMED}
     procedure_ids = {pid for per in by_procedure.values() for pid in per}
     procedures = {p.pk: p for p in Procedure.objects.filter(pk__in=procedure_ids)}
     current = month_start(timezone.localdate())
@@ -262,10 +274,6 @@ def month_tables(root: OrgUnit, months: Iterable[dt.date]) -> dict[dt.date, Mont
         )
         for month in months
     }
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _month_table(root, month, children, per_unit, per_procedure, procedures, *, provisional):
@@ -303,16 +311,22 @@ def _month_table(root, month, children, per_unit, per_procedure, procedures, *, 
 
 
 def relations(units: list[Row], procedures: list[Row]) -> list[disclosure.Relation]:
-    """The sums that tie the cells of a month: total is units[0]; the rest are its parts."""
+    """The sums that tie the cells of a month: total is units[0]; the rest are its parts.
+
+    Together they form a network (procedure rows → column totals → unit rows; the total row's
+    own row sums follow from the others), which `disclosure.pinned` relies on to check over the
+    reals what a reader could work out over the integers."""
     total, parts = units[0], units[1:]
     rels = []
     for r in [*units, *procedures]:
-        rels.append(
-            disclosure.Relation(
-                (r.key, "finished"), ((r.key, "finished_on_time"), (r.key, "finished_late"))
+        for whole, halves in (
+            ("finished", ("finished_on_time", "finished_late")),
+            ("received", ("received_online", "received_in_person")),
+        ):
+            rels.append(
+                disclosure.Relation((r.key, whole), tuple((r.key, half) for half in halves))
             )
-        )
-    for column in COUNTS:
+    for column in CELLS:
         rels.append(disclosure.Relation((total.key, column), tuple((r.key, column) for r in parts)))
         if procedures:
             rels.append(
@@ -322,16 +336,24 @@ def relations(units: list[Row], procedures: list[Row]) -> list[disclosure.Relati
 
 
 def _suppress(units: list[Row], procedures: list[Row]) -> None:
-    """Hide cells (rules 1 and 2), then the derived values (rule 3), in place."""
+    """Hide cells (rules 1 and 2), then the derived values (docs/open-data.md §3, rule 4), in
+    place. The in-person cells take part, hidden from the start (rule 5), and are never shown."""
     k = min_count()
-    values = {(r.key, c): r.counts[c] for r in [*units, *procedures] for c in COUNTS}
-    hidden = disclosure.suppress(values, relations(units, procedures), k)
-    for r in [*units, *procedures]:
+    rows = [*units, *procedures]
+    values = {(r.key, c): r.counts[c] for r in rows for c in CELLS}
+    unpublished = [(r.key, c) for r in rows for c in UNPUBLISHED]
+    rels = relations(units, procedures)
+    hidden = disclosure.suppress(values, rels, k, unpublished=unpublished)
+    for r in rows:
         r.hidden = {c: hidden[(r.key, c)] for c in COUNTS if (r.key, c) in hidden}
         r.values = _derived(r, k)
 
 
 def _derived(row: Row, k: int) -> dict[str, float | None]:
+    """A derived value is hidden when a count it is computed from is hidden. share_online needs
+    received and online shown, which give the in-person count away (received − online): that
+    is safe, since then the suppression has found it 0 or k and more (a small one is pinned by
+    those two cells, so one of them is hidden; docs/open-data.md §3)."""
     out: dict[str, float | None] = {}
     c = row.counts
     for column in ("share_on_time", "share_late", "share_online"):

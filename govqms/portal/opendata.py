@@ -99,11 +99,13 @@ def _columns(procedure: bool) -> list[dict[str, str]]:
         "procedure_name": (_("Tên thủ tục"), "Procedure name"),
         "suppressed": (
             _(
-                "Ô bị ẩn: small = dưới ngưỡng, linked = ẩn để không suy ra ô nhỏ, derived = giá "
-                "trị tính từ ô bị ẩn"
+                "Ô bị ẩn: hidden = số hồ sơ bị ẩn (dưới ngưỡng, hoặc ẩn để không suy ra được một "
+                "số như vậy từ các ô khác), derived = tỷ lệ hoặc trung bình tính từ ô bị ẩn hoặc "
+                "từ dưới ngưỡng hồ sơ"
             ),
-            "Suppressed cells: small = below the threshold, linked = hidden so that a small "
-            "cell cannot be derived, derived = computed from a hidden cell",
+            "Suppressed cells: hidden = a count hidden (below the threshold, or hidden so that "
+            "such a count cannot be worked out from the other cells), derived = a share or mean "
+            "computed from a hidden cell or from fewer dossiers than the threshold",
         ),
     }
     out = []
@@ -120,7 +122,8 @@ def _columns(procedure: bool) -> list[dict[str, str]]:
 
 def to_csv(rows: list[dict[str, Any]], procedure: bool) -> bytes:
     """RFC 4180, UTF-8 without BOM, one header row of stable machine names; a hidden cell is
-    empty and named in `suppressed` (`column:reason;…`)."""
+    empty and named in `suppressed` (`column:reason;…`, reason `hidden` for every count and
+    `derived` for a share or mean)."""
     names = [c["name"] for c in _columns(procedure)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

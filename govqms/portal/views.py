@@ -138,7 +138,7 @@ def _trend(tables: dict[dt.date, figures.MonthTable], pick, chart_prefix: str, n
     volume = charts.bar_chart(
         chart_id=f"{chart_prefix}-volume",
         title=_("Hồ sơ tiếp nhận và đã giải quyết theo tháng — %(name)s") % {"name": name},
-        description=_("Số hồ sơ theo tháng; ô dưới ngưỡng công bố không được vẽ."),
+        description=_("Số hồ sơ theo tháng; ô bị ẩn (“x”) không được vẽ."),
         labels=labels,
         series=[
             charts.Series(str(figures.LABELS[c]), [value(r, c) for r in rows], i)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from govqms.portal import figures
+from govqms.portal import disclosure, figures
 from tests.dossiers.conftest import version  # noqa: F401  (fixture)
 from tests.kpi.test_views import APPLICANTS, scenario  # noqa: F401  (fixture)
 from tests.portal.test_transparency import page_table
@@ -99,17 +99,40 @@ def test_csv_and_json_agree_with_the_portal_and_suppress_the_same_cells(client, 
             continue
         for column, text in zip(figures.COUNTS, cells, strict=False):
             csv_value, json_value = rows[name][column], by_name[name][column]
-            if text in ("<5", "x"):
+            if text == "x":
                 assert csv_value == "" and json_value is None, (name, column)
-                reason = "small" if text == "<5" else "linked"
-                assert by_name[name]["suppressed"][column] == reason
-                assert f"{column}:{reason}" in rows[name]["suppressed"]
+                assert by_name[name]["suppressed"][column] == "hidden"
+                assert f"{column}:hidden" in rows[name]["suppressed"].split(";")
             else:
                 assert int(csv_value) == json_value == int(text), (name, column)
     ward_b = by_name["Phường Ba Đình"]
     assert ward_b["received"] is None and ward_b["suppressed"]["share_on_time"] == "derived"
     for secret in (*APPLICANTS, "0912345600"):
         assert secret not in body
+
+
+def test_open_data_gives_every_hidden_count_the_same_reason(client, scenario):  # noqa: F811
+    month = scenario["month"].strftime("%Y-%m")
+    table = figures.month_tables(scenario["hanoi"], [scenario["month"]])[scenario["month"]]
+    states = {s for r in [*table.rows(), *table.procedures] for s in r.hidden.values()}
+    assert states == {disclosure.SMALL, disclosure.LINKED}  # both kinds are on these pages
+    for name in ("indicators", "procedures"):
+        data = json.loads(client.get(f"/open-data/{name}/{month}.json").content)
+        reasons = {
+            (column in figures.COUNTS, reason)
+            for row in data["rows"]
+            for column, reason in row["suppressed"].items()
+        }
+        assert reasons == {(True, "hidden"), (False, "derived")}, name
+        body = client.get(f"/open-data/{name}/{month}.csv").content.decode()
+        reasons = {
+            item.split(":")[1]
+            for row in csv.DictReader(io.StringIO(body))
+            for item in row["suppressed"].split(";")
+            if item
+        }
+        assert reasons == {"hidden", "derived"}, name
+        assert "<5" not in body and "<5" not in json.dumps(data, ensure_ascii=False)
 
 
 def test_unit_and_procedure_files(client, scenario):  # noqa: F811

@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.filter
 def public_cell(row, column: str) -> str:
-    """A cell of a public table as shown: the count, "<k", "x", or the derived value / "—"."""
+    """A cell of a public table as shown: the count, "x" (hidden), or the derived value / "—"."""
     return row.text(column)
