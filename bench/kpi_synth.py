@@ -1193,11 +1193,13 @@ def _write_rollups(w: World, total: RollupSum) -> int:
     from django.db import connection, transaction
 
     from govqms.kpi.models import MEASURES, DailyRollup
+    from govqms.kpi.rollups import GRAINS
 
     units, procs, days, matrix = total.rows(w)
     ids = [int(i) for i in w.unit_ids]
     with transaction.atomic():
-        DailyRollup.objects.filter(unit_id__in=ids).delete()
+        for grain in GRAINS:  # all written anew (bulk_update of changed rows is far slower)
+            grain.model.objects.filter(unit_id__in=ids).delete()
         if connection.vendor == "postgresql":
             cols = [
                 units.astype(str).tolist(),
