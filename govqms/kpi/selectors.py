@@ -324,7 +324,13 @@ def rollup_counts(*, user=None, figure: Figure) -> dict[str, int]:
 # --- The open-dossier snapshot (live) ---------------------------------------------------------
 
 
-def _due_soon_thresholds(figure: Figure) -> dict[Any, dt.datetime]:
+def _margins_of(version_ids) -> dict[int, Any]:
+    return dict(
+        ProcedureVersion.objects.filter(pk__in=version_ids).values_list("pk", "due_soon_hours")
+    )
+
+
+def _due_soon_thresholds(figure: Figure, margins: set | None = None) -> dict[Any, dt.datetime]:
     """{due-soon margin in working hours: first due instant that is NOT due soon at `now`}.
 
     A running dossier is due soon when working_time(now, due) ≤ margin, i.e. when
@@ -332,7 +338,7 @@ def _due_soon_thresholds(figure: Figure) -> dict[Any, dt.datetime]:
     calendar of the figure's unit (docs/rollups.md: units of a subtree with other office hours).
     """
     calendar = figure.calendar
-    margins = set(figure.margins.values())
+    margins = set(figure.margins.values()) if margins is None else margins
     return {
         h: calendar.add_working_hours(
             figure.now, dt.timedelta(hours=float(h)) + dt.timedelta(microseconds=1)
@@ -408,9 +414,17 @@ def snapshot_by_unit(
         },
     }
     group = ("competent_unit_id", "version_id") if by_unit else ("version_id",)
+    rows = list(qs.order_by().values(*group).annotate(**counts))
     margin_of = figure.margins
+    unknown = {r["version_id"] for r in rows} - set(margin_of)
+    if unknown:  # versions created after the lookups were read (in a concurrent transaction)
+        margin_of = {**margin_of, **_margins_of(unknown)}
+    if any(margin_of[r["version_id"]] not in thresholds for r in rows):
+        # A margin no version had when the thresholds were computed: count them again with it.
+        figure._memo["thresholds"] = _due_soon_thresholds(figure, set(margin_of.values()))
+        return snapshot_by_unit(user=user, figure=figure, by_unit=by_unit)
     out: dict[int | None, dict[str, int]] = {}
-    for r in qs.order_by().values(*group).annotate(**counts):
+    for r in rows:
         soon = r[f"soon_{margins.index(margin_of[r['version_id']])}"]
         unit = out.setdefault(r.get("competent_unit_id"), dict.fromkeys(SNAPSHOT_INPUTS, 0))
         unit["open_overdue"] += r["overdue"] + r["paused_overdue"]

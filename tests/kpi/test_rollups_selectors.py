@@ -157,6 +157,31 @@ def test_a_reorganization_reaches_figures_already_cached(scenario):
     assert ward_b.pk in figure.unit_ids
 
 
+def test_a_version_the_lookups_do_not_know_yet_is_classed_with_its_own_margin(scenario):
+    """A version written without signals (so the in-memory margins do not have it), with a
+    margin no other version has: its open dossier is still classed by its own margin."""
+    ward_a = scenario["ward_a"]
+    before = selectors.snapshot_counts(figure=Figure(ward_a, True, None, *MARCH, NOW))
+    procedure = Procedure.objects.create(code="2.000099", name="Thủ tục mười ngày")
+    [quiet] = ProcedureVersion.objects.bulk_create(  # no post_save: no generation bump
+        [
+            ProcedureVersion(
+                procedure=procedure,
+                unit=ward_a,
+                number=1,
+                status="active",
+                limit_unit="working_days",
+                limit_hours=Decimal(80),
+                due_soon_hours=Decimal(80),
+            )
+        ]
+    )
+    open_dossier(quiet, ward_a, at=local(2026, 3, 10, 8, 0))  # due in 10 working days
+    after = selectors.snapshot_counts(figure=Figure(ward_a, True, None, *MARCH, NOW))
+    assert after["open_due_soon"] == before["open_due_soon"] + 1  # within 80 h of its due date
+    assert after["open_within_limit"] == before["open_within_limit"]
+
+
 def test_procedure_filter(scenario):
     got = values(
         unit=scenario["hanoi"],
