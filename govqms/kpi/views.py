@@ -31,7 +31,7 @@ from govqms.dossiers.selectors import INTERNAL_KINDS, masked_applicant
 from govqms.org.models import OrgUnit
 from govqms.procedures.models import Procedure
 
-from . import charts, exports, indicators, selectors
+from . import breakdowns, charts, exports, indicators, selectors
 from .models import HISTOGRAM_FIELDS, MEASURES, MonthlyRollup
 from .selectors import PERM, Figure
 from .spc import NELSON, RuleSet, p_chart, xmr_chart
@@ -327,7 +327,7 @@ def trend_charts(user, filters: Filters) -> dict[str, charts.Chart | None]:
     periods = buckets(filters.grain, min(filters.end, timezone.localdate()))  # no future
     counts = series_counts(user, filters.figure, filters.grain, periods)
     labels = [bucket_label(filters.grain, first) for first, _last in periods]
-    results = [selectors.results_from_counts(c) for c in counts]
+    results = [breakdowns.results_from_counts(c) for c in counts]
     by = _("tháng") if filters.grain == "month" else _("tuần")
     volume = charts.bar_chart(
         chart_id="chart-volume",
@@ -426,11 +426,11 @@ ROLLUP_COLUMNS = (
 
 def rollup_table(user, filters: Filters) -> dict[str, Any]:
     """One row per child unit (and the rest, and the total) with the key indicators."""
-    children = selectors.child_units(filters.unit)
-    per, total = selectors.children_counts(user, filters.figure, children)
+    children = breakdowns.child_units(filters.unit)
+    per, total = breakdowns.children_counts(user, filters.figure, children)
 
     def row(unit: OrgUnit | None, label: str, counts: Mapping[str, int]) -> dict[str, Any]:
-        results = selectors.results_from_counts(counts)
+        results = breakdowns.results_from_counts(counts)
         cells = []
         for key, _header, name, part, kind in ROLLUP_COLUMNS:
             number = counts[name] if kind == "measure" else getattr(results[name], part)
@@ -523,7 +523,7 @@ def dashboard(request):
         "overdue_count": overdue_count,
         "due_soon": due_soon,
         "due_soon_count": due_soon_count,
-        "has_children": bool(selectors.child_units(filters.unit)),
+        "has_children": bool(breakdowns.child_units(filters.unit)),
         "query": filters.query(),
     }
     return render(request, "kpi/dashboard.html", context)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from govqms.kpi import breakdowns
 from govqms.kpi import selectors as kpi_selectors
 from govqms.kpi.models import HISTOGRAM_FIELDS, UnitMonthlyRollup
 from govqms.org.models import OrgUnit
@@ -199,7 +200,7 @@ def public_roots() -> list[OrgUnit]:
 
 
 def public_units(root: OrgUnit) -> list[OrgUnit]:
-    return kpi_selectors.child_units(root)
+    return breakdowns.child_units(root)
 
 
 # --- Building the tables ------------------------------------------------------------------------
@@ -243,7 +244,7 @@ def month_tables(root: OrgUnit, months: Iterable[dt.date]) -> dict[dt.date, Mont
     now = timezone.now()
     figure = kpi_selectors.Figure(root, True, None, months[0], month_end(months[-1]), now)
     children = public_units(root)
-    owner = kpi_selectors.owner_of(children, moved=figure.moved)
+    owner = breakdowns.owner_of(children, moved=figure.moved)
     paths = figure.unit_paths
     by_unit: dict[dt.date, dict[int | None, dict[str, int]]] = defaultdict(
         lambda: defaultdict(_zero)

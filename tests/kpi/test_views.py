@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from govqms.kpi import selectors
-from govqms.kpi.selectors import Figure, child_units, children_counts
+from govqms.kpi.breakdowns import child_units, children_counts
+from govqms.kpi.selectors import Figure
 from govqms.procedures.models import Procedure, ProcedureVersion
 from tests.conftest import make_unit
 from tests.dossiers.conftest import HCM, version  # noqa: F401  (fixture)
