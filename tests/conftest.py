@@ -3,12 +3,21 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from govqms.accounts import services as account_services
 from govqms.accounts.roles import Role
 from govqms.org import services as org_services
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: the lookup throttle's counters live there."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def make_unit(code, name, kind, parent=None, **extra):

@@ -1,12 +1,20 @@
-"""The public API: anyone holding a dossier code may read its status. No personal data."""
+"""The public API: anyone holding a dossier code may read its status. No personal data.
+Throttled per client like the lookup page, with the same counters (`portal.throttle`)."""
 
 import datetime
 
+from django.http import HttpResponse
 from ninja import Router, Schema
+from ninja.responses import Status as Reply
 
-from govqms.dossiers.selectors import public_lookup
+from . import throttle
 
 router = Router(tags=["public"])
+
+
+class ThrottledOut(Schema):
+    detail: str
+    retry_after: int
 
 
 class PublicDossierOut(Schema):
@@ -32,14 +40,22 @@ class PublicDossierOut(Schema):
 @router.get(
     "/dossiers/{code}",
     auth=None,
-    response=PublicDossierOut,
+    response={200: PublicDossierOut, 429: ThrottledOut},
     operation_id="public_dossier_get",
 )
-def public_dossier_get(request, code: str):
+def public_dossier_get(request, response: HttpResponse, code: str):
     """Status and expected return date of a dossier, by its code. Public; no personal data.
 
-    An unknown code answers 200 with `found: false` (the same shape as a hit)."""
-    result = public_lookup(code[:60])
+    An unknown code answers 200 with `found: false` (the same shape as a hit). Too many lookups
+    from one address answer 429 with `Retry-After` (seconds) until the window ends; a lookup of an
+    unknown code also counts against a lower limit of its own."""
+    result, refusal = throttle.throttled_lookup(request, code[:60])
+    if refusal is not None:
+        response["Retry-After"] = str(refusal.retry_after)
+        return Reply(
+            429,
+            {"detail": throttle.refusal_message(refusal), "retry_after": refusal.retry_after},
+        )
     if result is None:
         return {"found": False, "code": code[:60]}
     return {

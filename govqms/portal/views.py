@@ -1,6 +1,7 @@
 """Public pages: no login, no personal data.
 
-* /tra-cuu/ — a dossier's status by its code (not cached, not indexed);
+* /tra-cuu/ — a dossier's status by its code (not cached, not indexed, throttled per client:
+  `portal.throttle`);
 * /cong-khai/ — the transparency portal: per-unit and per-procedure scoreboards and monthly
   trends, counts below `GOVQMS_PUBLIC_MIN_COUNT` suppressed (`portal.figures`), a plain-language
   explanation of each indicator. These pages hold no per-user content and are cacheable
@@ -23,10 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from govqms.dossiers.selectors import public_lookup
 from govqms.kpi import charts, indicators
 
-from . import figures
+from . import figures, throttle
 from .explanations import DIRECTION, PLAIN
 
 MAX_CODE = 60
@@ -38,16 +38,28 @@ TREND_MONTHS = 12
 @require_GET
 def lookup(request):
     """/tra-cuu/?ma=<code>: a dossier's status and expected return date, in plain Vietnamese.
-    The QR code on every slip points here."""
+    The QR code on every slip points here. Over the throttle's limit: 429, the form and when to
+    try again."""
     code = " ".join(request.GET.get("ma", "").split())[:MAX_CODE]
-    result = public_lookup(code) if code else None
+    result, refusal = throttle.throttled_lookup(request, code) if code else (None, None)
+    if refusal is not None:
+        status = 429
+    else:
+        status = 200 if result or not code else 404
     response = render(
         request,
         "portal/lookup.html",
-        {"code": code, "result": result, "searched": bool(code)},
-        status=200 if result or not code else 404,
+        {
+            "code": code,
+            "result": result,
+            "searched": bool(code) and refusal is None,
+            "refused": throttle.refusal_message(refusal) if refusal else "",
+        },
+        status=status,
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
+    if refusal is not None:
+        response["Retry-After"] = str(refusal.retry_after)
     return response
 
 

@@ -9,12 +9,17 @@ Environment variables (all optional):
   CELERY_BROKER_URL   redis://... or amqp://...; empty = eager in-process tasks
   GOVQMS_DATA_DIR     where the SQLite file and media live (default ./data)
   GOVQMS_REQUIRE_ADMIN_2FA  1/0, administrators must pass TOTP (default 1)
+  CACHE_URL           redis://host:6379/1 to share the cache (the lookup throttle's counters)
+                      between processes and nodes; empty = memory of each process
+  GOVQMS_LOOKUP_RATE, GOVQMS_LOOKUP_MISS_RATE, GOVQMS_LOOKUP_EXEMPT_NETWORKS
+                      the public lookup throttle (below; docs/security.md)
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -129,6 +134,28 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ------------------------------------------------------------------------------
+# It holds the counters of the public lookup throttle. The default is the memory of each
+# process: right for the embedded server (one process), but with N worker processes or nodes a
+# client gets up to N times the limit. CACHE_URL=redis://… shares it (Django's Redis backend
+# needs the `redis` package, which a Redis Celery broker installs anyway).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must start with redis://, rediss:// or unix://")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "govqms",
+            # Django's default of 300 entries would cull live counters on a busy day.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
 # --- Accounts & security -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -167,6 +194,17 @@ GOVQMS_OPEN_DATA_LICENSE = os.environ.get(
     "GOVQMS_OPEN_DATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/"
 )
 OTP_TOTP_ISSUER = "GovQMS"
+
+# The public dossier lookup (/tra-cuu/ and GET /api/v1/public/dossiers/{code}) is throttled per
+# client address (REMOTE_ADDR; an IPv6 address per /64) so that the sequential dossier codes
+# cannot be walked through: "<count>/<n><s|m|h|d>" per fixed window, or "off". Every lookup
+# counts against the first rate; lookups of unknown codes also against the second, lower one.
+# X-Forwarded-For is not trusted: behind a reverse proxy, REMOTE_ADDR must carry the client's
+# address (docs/security.md). Exempt networks (CIDR, comma-separated): e.g. the kiosks of the
+# one-stop centre behind one address.
+GOVQMS_LOOKUP_RATE = os.environ.get("GOVQMS_LOOKUP_RATE") or "30/10m"
+GOVQMS_LOOKUP_MISS_RATE = os.environ.get("GOVQMS_LOOKUP_MISS_RATE") or "10/10m"
+GOVQMS_LOOKUP_EXEMPT_NETWORKS = env_list("GOVQMS_LOOKUP_EXEMPT_NETWORKS", [])
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)

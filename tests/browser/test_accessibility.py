@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from govqms.dossiers import services
+from govqms.portal import throttle
 from tests.dossiers.conftest import version  # noqa: F401  (fixture)
 from tests.kpi.test_views import scenario  # noqa: F401  (fixture)
 
@@ -30,11 +31,12 @@ def axe_violations(page) -> tuple[int, str]:
     return results.violations_count, results.generate_report()
 
 
-def check(page, url: str) -> None:
+def check(page, url: str) -> int:
     response = page.goto(url)
-    assert response is not None and response.status in (200, 404), url
+    assert response is not None and response.status in (200, 404, 429), url
     count, report = axe_violations(page)
     assert count == 0, f"{url}\n{report}"
+    return response.status
 
 
 def test_public_pages_have_no_wcag_violations(page, scenario):  # noqa: F811
@@ -52,7 +54,15 @@ def test_public_pages_have_no_wcag_violations(page, scenario):  # noqa: F811
         check(page, url)
 
 
-def test_lookup_and_login_have_no_wcag_violations(page, scenario, users):  # noqa: F811
+def test_lookup_and_login_have_no_wcag_violations(
+    page,
+    scenario,  # noqa: F811
+    users,
+    settings,
+    monkeypatch,
+):
+    monkeypatch.setattr(throttle, "_now", lambda: 1_800_000_000.0)  # one throttle window
+    settings.GOVQMS_LOOKUP_MISS_RATE = "1/10m"
     dossier = services.Dossier.objects.filter(competent_unit=scenario["ward_a"]).first()
     for url in (
         "/tra-cuu/",
@@ -61,6 +71,8 @@ def test_lookup_and_login_have_no_wcag_violations(page, scenario, users):  # noq
         "/accounts/login/",
     ):
         check(page, url)
+    # Refused by the throttle: one unknown code is the limit here.
+    assert check(page, f"/tra-cuu/?ma={dossier.code}") == 429
 
 
 def test_staff_dashboards_have_no_wcag_violations(page, scenario, users):  # noqa: F811
