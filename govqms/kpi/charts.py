@@ -353,7 +353,7 @@ def line_chart(
 ) -> Chart:
     """A trend: one line per series over the labels (None values leave a gap).
 
-    `cell(i, j)` may override the table text of label i, series j (e.g. '<5' where a public
+    `cell(i, j)` may override the table text of label i, series j (e.g. 'x' where a public
     count is suppressed)."""
     canvas = _Canvas()
     lo, hi = _range([v for s in series for v in s.values])
