@@ -172,28 +172,18 @@ class Figure:
         return self._reference(("moved",), moved_units)
 
     @property
-    def unit_ids(self) -> tuple[int, ...]:
-        """The ids of the units whose rows the figure sums (`scope` resolved)."""
-        if "unit_ids" not in self._memo:
-
-            def compute():
-                kind, values = self.scope
-                if kind == "ids":
-                    return values
-                ids = OrgUnit.objects.filter(unit_q(self.scope, "")).values_list("pk", flat=True)
-                return tuple(sorted(ids))
-
-            key = ("unit_ids", self.unit.pk, self.unit.path, self.subtree)
-            self._memo["unit_ids"] = self._reference(key, compute)
-        return self._memo["unit_ids"]
-
-    @property
     def unit_paths(self) -> Mapping[int, str]:
-        """{unit id: tree path} of the figure's units."""
+        """{unit id: tree path} of the units whose rows the figure sums (`scope` resolved)."""
         return self._reference(
             ("unit_paths", self.unit.pk, self.unit.path, self.subtree),
-            lambda: dict(OrgUnit.objects.filter(pk__in=self.unit_ids).values_list("pk", "path")),
+            lambda: dict(OrgUnit.objects.filter(unit_q(self.scope, "")).values_list("pk", "path")),
         )
+
+    @property
+    def unit_ids(self) -> tuple[int, ...]:
+        if "unit_ids" not in self._memo:
+            self._memo["unit_ids"] = tuple(sorted(self.unit_paths))
+        return self._memo["unit_ids"]
 
     @property
     def version_ids(self) -> tuple[int, ...] | None:
