@@ -312,8 +312,7 @@ def _ours(figures, units, procedures) -> dict[str, Any]:
             units[f["unit_id"]], True, procedure, f["start"], f["end"], synth.NOW
         )
 
-    selectors.REFERENCE.tokens()  # a fresh start: nothing kept from an earlier size
-    selectors.REFERENCE._values.clear()
+    selectors.REFERENCE.clear()  # a fresh start: nothing kept from an earlier size
     passes = {}
     for name in ("cold", "warm"):
         times, counts = [], []

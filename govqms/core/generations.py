@@ -78,6 +78,11 @@ class Memo:
                 self._tokens, self._values = tokens, {}
         return tokens
 
+    def clear(self) -> None:
+        """Forget every value (a benchmark's cold start)."""
+        with self._lock:
+            self._tokens, self._values = None, {}
+
     def get(self, key: Hashable, compute: Callable[[], Any], *, tokens=None) -> Any:
         """The value for `key` under the current tokens (`tokens`: already checked by the
         caller with `self.tokens()`, e.g. once per request)."""

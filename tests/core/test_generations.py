@@ -20,6 +20,8 @@ def test_a_memo_recomputes_after_a_write_of_its_data(db):
     assert memo.get("k", compute) == 3
     generations.bump("calendar")  # another kind of data: nothing to recompute
     assert memo.get("k", compute) == 3
+    memo.clear()
+    assert memo.get("k", compute) == 4
 
 
 def test_tokens_are_random_so_a_rollback_cannot_bring_one_back(db):
